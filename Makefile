@@ -1,0 +1,58 @@
+# prunedd: the two commands of the README, and a few helpers for authors.
+#   make book   build the book into _build/html (creates .venv, executes the notebooks)
+#   make test   lint, notebook-pair sync, unit tests, nbval, and the book with -W
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The environment is rebuilt whenever the pins or the package metadata change.
+ENV_ID := $(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(ENV_ID)
+NOTEBOOKS := $(sort $(wildcard notebooks/*.py))
+BOOK_FLAGS := --builder html -W -n --keep-going
+NBVAL_FLAGS := --nbval-lax --nbval-cell-timeout=240 --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help env book test lint unit notebooks-check book-strict sync execute bench clean
+
+help:
+	@echo "make book    build the book into _build/html (sets up .venv on first use)"
+	@echo "make test    run every check: lint, pair sync, unit tests, nbval, strict book build"
+	@echo "make sync    rewrite each notebooks/X.ipynb from its X.py, keeping outputs"
+	@echo "make execute NB=notebooks/X.py   re-execute one notebook into its .ipynb twin"
+	@echo "make bench   run the benchmark scripts (prints speed ratios)"
+
+env: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	rm -f $(VENV)/.installed-*
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+book: env
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo "The book is in _build/html/index.html"
+
+lint: env
+	$(BIN)/ruff check prunedd_utils tests benchmarks $(NOTEBOOKS)
+
+test: env lint
+	$(BIN)/python -m pytest tests $(sort $(wildcard notebooks/*.ipynb)) $(NBVAL_FLAGS)
+	$(MAKE) book
+
+sync: env
+	for f in $(NOTEBOOKS); do $(BIN)/jupytext --to ipynb --update "$$f"; done
+
+execute: env
+	test -n "$(NB)" || { echo "usage: make execute NB=notebooks/X.py"; exit 2; }
+	$(BIN)/jupytext --to ipynb --update --execute "$(NB)"
+
+bench: env
+	for f in benchmarks/bench_*.py; do $(BIN)/python "$$f"; done
+
+clean:
+	rm -rf _build

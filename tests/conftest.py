@@ -1,0 +1,8 @@
+"""Shared fixtures: the tests' own folder is importable (``notebook_tools``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
