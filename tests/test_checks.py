@@ -76,6 +76,7 @@ def _scratch_book(root: Path, intro: str, notebook: str) -> subprocess.Completed
     (root / "book").mkdir(parents=True)
     (root / "notebooks").mkdir()
     shutil.copy(REPO / "_config.yml", root / "_config.yml")
+    shutil.copytree(REPO / "_ext", root / "_ext")
     shutil.copy(REPO / "book" / "references.bib", root / "book" / "references.bib")
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/chapter\n"
