@@ -1,0 +1,322 @@
+"""Linear Gaussian problems with a general (non-diagonal) covariance: Defs. 2, 4 and 5.
+
+A problem is given by its second moments (:class:`Moments`): ``cov = E[x x^T]``,
+``b = E[x y]`` and ``ey2 = E[y^2]``. This covers an LGP ``y = x^T beta + sigma z``
+(``b = cov beta``, ``ey2 = sigma^2 + beta^T cov beta``, see :func:`lgp_moments`) and the
+equivalent LGP of a random-feature model (Def. 2), whose ``beta = cov^{-1} b`` is never
+needed explicitly where it would be ill-conditioned.
+
+The theory (Def. 4) is the diagonal theory of :mod:`prunedd_utils.lgp` applied in the
+eigenbasis ``cov = U diag(lam) U^T`` to ``beta_bar = U^T beta``, then rotated back. For
+``p < n`` it uses the lgp module's default, the *exact* finite-n moments of Gaussian designs
+(risk ``sigma^2 (n-1)/(n-p-1)``); ``exact=False`` switches every call to the asymptotic DC.
+Pruning couples the coordinates once ``cov`` is not diagonal, so pruned and retrained risks
+have no closed form here: they are averages over draws from the predicted Gaussian law.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from prunedd_utils import lgp
+
+METHODS = ("magnitude", "hessian")
+"""Pruning scores: |theta_i| (magnitude) and H_ii theta_i^2 (Hessian, Optimal Brain Damage)."""
+
+_EIG_FLOOR = 1e-13
+"""Eigenvalues below this fraction of the largest are treated as round-off (see rotate)."""
+
+
+def _integer(name: str, value, low: int, high: float = np.inf) -> int:
+    is_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not is_int or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+def _method(method: str) -> str:
+    if method not in METHODS:
+        raise ValueError(f"method must be in {METHODS}, got {method!r}")
+    return method
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Second moments of (features, label): cov = E[x x^T], b = E[x y], ey2 = E[y^2]."""
+
+    cov: np.ndarray
+    b: np.ndarray
+    ey2: float
+
+    def __post_init__(self) -> None:
+        cov = np.asarray(self.cov, dtype=float)
+        b = np.asarray(self.b, dtype=float)
+        if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or cov.shape[0] < 1:
+            raise ValueError(f"cov must be a square (p, p) matrix with p >= 1, got {cov.shape}")
+        if not np.all(np.isfinite(cov)) or not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
+            raise ValueError("cov must be a finite symmetric matrix, got a non-symmetric one")
+        if b.shape != (cov.shape[0],) or not np.all(np.isfinite(b)):
+            raise ValueError(f"b must be a finite vector of length {cov.shape[0]}, got {b.shape}")
+        if not (np.isfinite(self.ey2) and self.ey2 >= 0):
+            raise ValueError(f"ey2 must be in [0, inf), got {self.ey2!r}")
+        object.__setattr__(self, "cov", cov)
+        object.__setattr__(self, "b", b)
+        object.__setattr__(self, "ey2", float(self.ey2))
+
+    @property
+    def p(self) -> int:
+        """Number of features."""
+        return self.b.size
+
+    def subset(self, support) -> Moments:
+        """The problem restricted to the features in ``support`` (indices or boolean mask)."""
+        idx = np.flatnonzero(support) if np.asarray(support).dtype == bool else np.asarray(support)
+        if idx.ndim != 1 or idx.size == 0 or idx.min() < 0 or idx.max() >= self.p:
+            raise ValueError(f"support must hold indices in [0, {self.p - 1}], got {support!r}")
+        return Moments(self.cov[np.ix_(idx, idx)], self.b[idx], self.ey2)
+
+
+def lgp_moments(cov, beta, sigma) -> Moments:
+    """Moments of the LGP ``x ~ N(0, cov)``, ``y = x^T beta + sigma z`` (Def. 1)."""
+    cov = np.asarray(cov, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    if beta.ndim != 1 or cov.shape != (beta.size, beta.size):
+        raise ValueError(f"beta must be a vector of length len(cov), got {beta.shape}, {cov.shape}")
+    if not (isinstance(sigma, numbers.Real) and np.isfinite(sigma) and sigma >= 0):
+        raise ValueError(f"sigma must be in [0, inf), got {sigma!r}")
+    b = cov @ beta
+    return Moments(cov, b, float(sigma**2 + beta @ b))
+
+
+def rotate(m: Moments) -> tuple[np.ndarray, np.ndarray]:
+    """Eigen-decomposition ``cov = U diag(lam) U^T`` (ascending lam), round-off floored.
+
+    Eigenvalues below ``1e-13 * lam_max`` (round-off of a positive-definite matrix, or a truly
+    singular cov) are raised to that floor so the diagonal theory's ``lam > 0`` holds.
+    """
+    lam, U = np.linalg.eigh(m.cov)
+    if lam[-1] <= 0:
+        raise ValueError(f"cov must have a positive eigenvalue, got max {lam[-1]!r}")
+    return np.maximum(lam, _EIG_FLOOR * lam[-1]), U
+
+
+def equivalent_lgp(m: Moments) -> tuple[np.ndarray, float]:
+    """Def. 2: ``beta = cov^{-1} b`` and ``sigma = sqrt(E y^2 - b^T beta)`` (clipped at 0).
+
+    Uses a pseudo-inverse, so a singular cov (copies of one feature) gives the min-norm beta.
+    """
+    beta = np.linalg.lstsq(m.cov, m.b, rcond=1e-12)[0]
+    return beta, float(np.sqrt(max(m.ey2 - m.b @ beta, 0.0)))
+
+
+def risk(theta, m: Moments) -> np.ndarray:
+    """Test risk ``L(theta) = E y^2 - 2 b^T theta + theta^T cov theta`` for (..., p) thetas.
+
+    Written with moments only, so it stays accurate when cov is ill-conditioned.
+    """
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape[-1:] != (m.p,):
+        raise ValueError(f"theta must end with p={m.p}, got shape {theta.shape}")
+    return m.ey2 - 2 * theta @ m.b + ((theta @ m.cov) * theta).sum(-1)
+
+
+def best_on_support(m: Moments, support) -> tuple[np.ndarray, float]:
+    """Def. 5's target on a support S: ``beta*_S = cov_SS^{-1} cov_S: beta`` and ``sigma_S^2``.
+
+    ``sigma_S^2 = L(beta*_S) = E y^2 - b_S^T beta*_S``: sigma^2 plus what the missing features
+    explained beyond the kept ones (for diagonal cov, sigma^2 + sum_{i not in S} lam_i beta_i^2).
+    """
+    sub = m.subset(support)
+    beta_s, sigma_s = equivalent_lgp(sub)
+    return beta_s, sigma_s**2
+
+
+@dataclass(frozen=True)
+class DCLaw:
+    """Predicted Gaussian law of the min-norm solution: ``mean + U diag(sd) h``, h ~ N(0, I)."""
+
+    mean: np.ndarray
+    U: np.ndarray
+    sd: np.ndarray
+    tau2: float
+    """Predicted dense test risk (sigma^2 included)."""
+
+    @property
+    def cov(self) -> np.ndarray:
+        """Covariance ``U diag(sd^2) U^T`` (= tau^2/n (cov + zeta I)^{-2} cov when p > n)."""
+        return (self.U * self.sd**2) @ self.U.T
+
+    def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """``draws`` samples (draws, p) from the law."""
+        draws = _integer("draws", draws, 1)
+        return self.mean + (rng.standard_normal((draws, self.sd.size)) * self.sd) @ self.U.T
+
+
+def dc_law(m: Moments, n: int, exact: bool = True) -> DCLaw:
+    """Def. 4 for any covariance: the diagonal DC in the eigenbasis, rotated back.
+
+    p > n: ``N((cov + zeta I)^{-1} cov beta, tau^2/n (cov + zeta I)^{-2} cov)``;
+    p < n: ``N(beta, sigma^2/(n-p-1) cov^{-1})`` (exact) or ``N(beta, sigma^2/(n-p) cov^{-1})``.
+    """
+    n = _integer("n", n, 1)
+    if m.p == n:
+        raise ValueError(f"n must differ from p (the interpolation threshold), got n = p = {n}")
+    lam, U = rotate(m)
+    b_bar = U.T @ m.b
+    beta_bar = b_bar / lam
+    sigma = np.sqrt(max(m.ey2 - b_bar @ beta_bar, 0.0))
+    mean_bar, var_bar = lgp.dc_moments(lam, beta_bar, sigma, n, exact=exact)
+    tau2 = lgp.dense_tau2(lam, beta_bar, sigma, n, exact=exact)
+    return DCLaw(U @ mean_bar, U, np.sqrt(var_bar), float(tau2))
+
+
+def dense_risk(m: Moments, n: int, exact: bool = True) -> float:
+    """Predicted test risk of min-norm least squares on all p features (Def. 4 / §4.2)."""
+    return dc_law(m, n, exact).tau2
+
+
+def prune_mask(theta, s: int, method: str = "magnitude", hess_diag=None) -> np.ndarray:
+    """Boolean mask (..., p) of the ``s`` top scores: |theta_i| or hess_diag_i * theta_i^2."""
+    theta = np.asarray(theta, dtype=float)
+    _method(method)
+    s = _integer("s", s, 1, theta.shape[-1])
+    if method == "hessian":
+        if hess_diag is None or np.shape(hess_diag)[-1:] != theta.shape[-1:]:
+            raise ValueError("hess_diag must be given, ending with p, for method='hessian'")
+        score = np.asarray(hess_diag) * theta**2
+    else:
+        score = np.abs(theta)
+    keep = np.argpartition(-score, s - 1, axis=-1)[..., :s]
+    mask = np.zeros(theta.shape, dtype=bool)
+    np.put_along_axis(mask, keep, True, axis=-1)
+    return mask
+
+
+def _retrained_risks(m: Moments, masks: np.ndarray, n: int, exact: bool) -> np.ndarray:
+    """Def. 5 risk for each support in ``masks`` (draws, p), each holding s features."""
+    s = int(masks[0].sum())
+    if s > n:  # over-parameterized retraining: the full Def. 4 on each distinct support
+        supports, inverse = np.unique(masks, axis=0, return_inverse=True)
+        risks = np.array([dense_risk(m.subset(S), n, exact) for S in supports])
+        return risks[inverse.ravel()]
+    # s < n: the risk is sigma_S^2 times a factor that depends on s and n only, so one
+    # batched solve gives every sigma_S^2 = E y^2 - b_S^T cov_SS^{-1} b_S.
+    idx = np.argsort(~masks, axis=-1, kind="stable")[:, :s]
+    cov_ss = m.cov[idx[:, :, None], idx[:, None, :]]
+    b_s = m.b[idx]
+    sigma2 = m.ey2 - (b_s * np.linalg.solve(cov_ss, b_s[..., None])[..., 0]).sum(-1)
+    factor = lgp.dense_tau2(np.ones(s), np.zeros(s), 1.0, n, exact=exact)
+    return np.maximum(sigma2, 0.0) * factor
+
+
+def pruning_theory(
+    m: Moments,
+    n: int,
+    s: int,
+    rng: np.random.Generator,
+    methods: tuple[str, ...] = METHODS,
+    draws: int = 400,
+    exact: bool = True,
+) -> dict:
+    """Predicted risks of train-prune (Def. 4) and train-prune-retrain (Def. 5).
+
+    Pruned risk: mean of L(prune(theta)) over ``draws`` samples theta of the DC law (the
+    coordinates are dependent for non-diagonal cov, so no closed form). Retrained risk: mean
+    over the same draws of the dense risk of the problem restricted to the kept support S
+    (Def. 5: cov_SS, beta*_S, sigma_S^2, same n, fresh samples). Returns
+    ``{"dense": tau2, method: {"pruned": (mean, se), "retrained": (mean, se), "masks": ...}}``.
+    """
+    n = _integer("n", n, 1)
+    s = _integer("s", s, 1)
+    draws = _integer("draws", draws, 2)
+    for method in methods:
+        _method(method)
+    if s in (n - 1, n) and s < m.p:
+        raise ValueError(f"s must be in [1, n-2] or [n+1, p] (retraining diverges), got {s}")
+    law = dc_law(m, n, exact)
+    out: dict = {"dense": law.tau2}
+    if s >= m.p:  # nothing to prune
+        for method in methods:
+            out[method] = {"pruned": (law.tau2, 0.0), "retrained": (law.tau2, 0.0)}
+        return out
+    theta = law.sample(draws, rng)
+    hess = np.diag(m.cov)
+    for method in methods:
+        mask = prune_mask(theta, s, method, hess)
+        pruned = risk(theta * mask, m)
+        retrained = _retrained_risks(m, mask, n, exact)
+        out[method] = {
+            "pruned": (float(pruned.mean()), float(pruned.std(ddof=1) / np.sqrt(draws))),
+            "retrained": (float(retrained.mean()), float(retrained.std(ddof=1) / np.sqrt(draws))),
+            "masks": mask,
+        }
+    return out
+
+
+def sample_gaussian(
+    m: Moments, n: int, rng: np.random.Generator, batch: tuple[int, ...] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw (*batch, n, p) designs x ~ N(0, cov) and labels y = x^T beta + sigma z (Def. 2).
+
+    Uses the eigen square root of cov, so a singular cov (perfectly correlated features) works.
+    """
+    n = _integer("n", n, 1)
+    lam, U = np.linalg.eigh(m.cov)
+    lam = np.where(lam > _EIG_FLOOR * lam[-1], lam, 0.0)  # exact zeros keep a rank-1 cov rank 1
+    root = U * np.sqrt(lam)
+    beta, sigma = equivalent_lgp(m)
+    X = rng.standard_normal((*batch, n, m.p)) @ root.T
+    return X, X @ beta + sigma * rng.standard_normal((*batch, n))
+
+
+def pinv_solve(X, y) -> np.ndarray:
+    """Min-norm least squares by batched pseudo-inverse, for rank-deficient designs.
+
+    :func:`prunedd_utils.lgp.min_norm` solves Gram systems, which assumes full rank; copies of
+    one feature (Lemma 1) give a rank-one design and need this slower, SVD-based route.
+    """
+    X = np.asarray(X, dtype=float)
+    return (np.linalg.pinv(X, rcond=1e-10) @ np.asarray(y, dtype=float)[..., None])[..., 0]
+
+
+def refit(X, y, mask, solver=lgp.min_norm) -> np.ndarray:
+    """Min-norm least squares on the kept columns (mask (..., p), same count per row), zeros off."""
+    X = np.asarray(X, dtype=float)
+    mask = np.asarray(mask, dtype=bool)
+    counts = mask.sum(-1)
+    if mask.shape[-1] != X.shape[-1] or np.any(counts != counts.flat[0]):
+        raise ValueError("mask must end with p and keep the same number s >= 1 of features")
+    idx = np.argsort(~mask, axis=-1, kind="stable")[..., : counts.flat[0]]
+    X_s = np.take_along_axis(X, idx[..., None, :], axis=-1)
+    theta = np.zeros(mask.shape)
+    np.put_along_axis(theta, idx, solver(X_s, y), axis=-1)
+    return theta
+
+
+def train_prune_retrain(
+    X, y, s: int, methods=METHODS, X_fresh=None, y_fresh=None, solver=lgp.min_norm
+) -> dict:
+    """Empirical pipeline on batched data (..., n, p): min-norm fit, prune to s, retrain.
+
+    Returns ``{"dense": theta, method: {"mask", "pruned", "retrained", ["fresh"]}}``. The
+    Hessian score uses the empirical diagonal mean_k X_ki^2. ``retrained`` refits on the same
+    data; ``fresh`` (when X_fresh, y_fresh are given) refits on an independent sample.
+    ``solver`` is the min-norm routine (:func:`pinv_solve` for rank-deficient designs).
+    """
+    X = np.asarray(X, dtype=float)
+    s = _integer("s", s, 1, X.shape[-1])
+    for method in methods:
+        _method(method)
+    theta = solver(X, y)
+    out: dict = {"dense": theta}
+    hess = (X**2).mean(-2)
+    for method in methods:
+        mask = prune_mask(theta, s, method, hess)
+        res = {"mask": mask, "pruned": theta * mask, "retrained": refit(X, y, mask, solver)}
+        if X_fresh is not None:
+            res["fresh"] = refit(X_fresh, y_fresh, mask, solver)
+        out[method] = res
+    return out

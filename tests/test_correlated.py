@@ -1,0 +1,72 @@
+"""Lemma 1 (perfectly correlated features) and the equicorrelated family."""
+
+import numpy as np
+import pytest
+
+from prunedd_utils import correlated
+
+
+@pytest.fixture(scope="module")
+def lemma1_setting():
+    rng = np.random.default_rng(0)
+    p = 50
+    return {"a": np.sqrt(rng.uniform(0.5, 2.0, p)), "beta": rng.standard_normal(p) / np.sqrt(p),
+            "sigma": 0.5, "n": 20, "s": 10}
+
+
+def test_lemma1_formulas_match_simulation(lemma1_setting):
+    theory = correlated.lemma1_excess(**lemma1_setting)
+    sim = correlated.simulate_lemma1(**lemma1_setting, trials=4000, rng=np.random.default_rng(1))
+    for key in ("dense", "pruned", "retrained"):
+        mean, se = sim[key]
+        assert abs(mean - theory[key]) < 3 * se, (key, mean, se, theory[key])
+    # same-sample retraining reproduces the dense predictions exactly
+    assert sim["retrained"][0] == pytest.approx(sim["dense"][0], rel=1e-8)
+
+
+def test_lemma1_pruning_bias_and_rho():
+    p, s = 40, 10
+    out = correlated.lemma1_excess(np.ones(p), np.ones(p) / p, 0.0, 30, s)
+    assert out["rho"] == pytest.approx(s / p)
+    assert out["pruned"] == pytest.approx((1 - s / p) ** 2)  # (a^T beta)^2 = 1, no noise
+    assert out["retrained"] == 0.0
+
+
+def test_lemma1_support_keeps_largest_entries():
+    np.testing.assert_array_equal(correlated.lemma1_support([0.1, -3.0, 2.0, 0.5], 2), [1, 2])
+
+
+def test_equicorrelated_family_endpoints():
+    lam = np.array([1.0, 4.0, 9.0])
+    np.testing.assert_allclose(correlated.equicorrelated_cov(lam, 0.0), np.diag(lam))
+    cov = correlated.equicorrelated_cov(lam, 0.3)
+    np.testing.assert_allclose(np.diag(cov), lam)
+    corr = cov / np.sqrt(np.outer(lam, lam))
+    np.testing.assert_allclose(corr[~np.eye(3, dtype=bool)], 0.3)
+    assert np.linalg.matrix_rank(correlated.equicorrelated_cov(lam, 1.0)) == 1
+
+
+def test_crossover_interpolates_the_sign_change():
+    c = np.array([0.0, 0.1, 0.2, 0.3])
+    assert correlated.crossover(c, [1, 1, 1, 1], [0.5, 0.9, 1.1, 1.5]) == 0.0
+    assert np.isnan(correlated.crossover(c, [1, 1, 1, 1], [2, 2, 2, 2]))
+    assert correlated.crossover(c, [1, 1, 1, 1], [1.2, 1.1, 0.9, 0.5]) == pytest.approx(0.15)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: correlated.equicorrelated_cov([1.0, 2.0], 1.5), "c"),
+        (lambda: correlated.equicorrelated_cov([1.0, -2.0], 0.5), "lam"),
+        (lambda: correlated.lemma1_excess(np.ones(5), np.ones(5), 1.0, 2, 2), "n"),
+        (lambda: correlated.lemma1_excess(np.ones(5), np.ones(5), 1.0, 10, 0), "s"),
+        (lambda: correlated.lemma1_excess(np.zeros(5), np.ones(5), 1.0, 10, 2), "a"),
+        (lambda: correlated.lemma1_excess(np.ones(5), np.ones(4), 1.0, 10, 2), "beta"),
+        (lambda: correlated.lemma1_excess(np.ones(5), np.ones(5), -1.0, 10, 2), "sigma"),
+        (lambda: correlated.simulate_lemma1(np.ones(5), np.ones(5), 1.0, 10, 2, 1, None), "trials"),
+        (lambda: correlated.crossover([0.2, 0.1], [1, 1], [1, 1]), "c"),
+    ],
+)
+def test_invalid_inputs_name_the_parameter(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
