@@ -1,0 +1,45 @@
+"""Argument checks shared by the LGP modules: each raises before any compute."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def positive_vector(name: str, value) -> np.ndarray:
+    """A 1-D float array of finite, strictly positive entries (covariance eigenvalues)."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"{name} must have entries in (0, inf), got min {arr.min()!r}")
+    return arr
+
+
+def finite_vector(name: str, value, size: int) -> np.ndarray:
+    """A 1-D float array of finite entries with the given length."""
+    arr = np.asarray(value, dtype=float)
+    if arr.shape != (size,):
+        raise ValueError(f"{name} must be a 1-D array of length {size}, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must have entries in (-inf, inf), got a non-finite entry")
+    return arr
+
+
+def integer(name: str, value, low: int, high: float = np.inf) -> int:
+    """An integer in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+def nonnegative(name: str, value) -> float:
+    """A finite real number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number in [0, inf), got {value!r}")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a real number in [0, inf), got {value!r}")
+    return float(value)

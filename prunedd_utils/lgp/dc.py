@@ -1,0 +1,108 @@
+"""The distributional characterization (DC) of min-norm least squares, diagonal covariance.
+
+All functions take the *reduced* problem of the spec's section 2: ``lam`` and ``beta`` are
+the eigenvalues and coefficients of the ``p`` features the model uses, ``sigma`` is the
+effective noise level (unused features included), ``n`` the sample size.
+
+Over-parameterized side (p > n, Def. 4): the implicit ridge level zeta solves
+``sum_i lam_i / (lam_i + zeta) = n`` (zeta = 1/xi of the paper's eq. 8) and
+
+    tau^2 = (sigma^2 + sum_i zeta^2 lam_i beta_i^2 / (lam_i + zeta)^2)
+            / (1 - sum_i lam_i^2 / (lam_i + zeta)^2 / n)              (gamma of eq. 9),
+    beta_hat_i ~ N(lam_i beta_i / (lam_i + zeta), tau^2 lam_i / (n (lam_i + zeta)^2)).
+
+Under-parameterized side (p < n): beta_hat is unbiased. The book uses the *exact*
+finite-n moments of Gaussian designs by default (``exact=True``):
+``E risk = sigma^2 (n - 1) / (n - p - 1)`` and ``Var beta_hat_i = sigma^2 / ((n - p - 1) lam_i)``;
+``exact=False`` gives the asymptotic DC, ``sigma^2 n / (n - p)`` and ``sigma^2 / ((n - p) lam_i)``.
+For p > n no exact finite-n formula exists for general diagonal covariance, so Def. 4 is used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+
+from . import _checks
+
+
+def _check_problem(lam, beta, sigma, n) -> tuple[np.ndarray, np.ndarray, float, int]:
+    lam = _checks.positive_vector("lam", lam)
+    beta = _checks.finite_vector("beta", beta, lam.size)
+    sigma = _checks.nonnegative("sigma", sigma)
+    n = _checks.integer("n", n, 1)
+    if lam.size == n:
+        raise ValueError(
+            f"len(lam) must be in [1, n - 1] or [n + 1, inf) (p = n is the interpolation "
+            f"threshold, where the risk diverges), got p = n = {n}"
+        )
+    return lam, beta, sigma, n
+
+
+def _zeta(lam: np.ndarray, n: int) -> float:
+    """Root of sum lam/(lam+zeta) = n; solved in log zeta so tiny roots keep full precision."""
+
+    def excess(log_zeta: float) -> float:
+        return float(np.sum(lam / (lam + np.exp(log_zeta)))) - n
+
+    # The sum falls from p > n (zeta -> 0) to below n/2 at zeta = 2 sum(lam)/n + max(lam).
+    lo = np.log(1e-15 * lam.min())
+    hi = np.log(2.0 * lam.sum() / n + lam.max())
+    return float(np.exp(brentq(excess, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)))
+
+
+def solve_zeta(lam, n) -> float:
+    """Implicit ridge level zeta > 0 of min-norm interpolation: sum_i lam_i/(lam_i+zeta) = n.
+
+    Needs p = len(lam) > n; the paper's xi (eq. 8) is 1/zeta.
+    """
+    lam = _checks.positive_vector("lam", lam)
+    n = _checks.integer("n", n, 1)
+    if lam.size <= n:
+        raise ValueError(f"len(lam) must be in [n + 1, inf) = [{n + 1}, inf), got {lam.size}")
+    return _zeta(lam, n)
+
+
+def _tau2_over(lam: np.ndarray, beta: np.ndarray, sigma: float, n: int, zeta: float) -> float:
+    shrink = lam / (lam + zeta)
+    num = sigma**2 + np.sum((1.0 - shrink) ** 2 * lam * beta**2)
+    den = 1.0 - np.sum(shrink**2) / n
+    return float(num / den)
+
+
+def _under_factor(p: int, n: int, exact: bool) -> float:
+    """Risk / sigma^2 of least squares with p < n features: (n-1)/(n-p-1) or n/(n-p)."""
+    if exact:
+        return (n - 1) / (n - p - 1) if p < n - 1 else np.inf
+    return n / (n - p)
+
+
+def dense_tau2(lam, beta, sigma, n, exact: bool = True) -> float:
+    """Predicted test risk tau^2 (sigma^2 included) of min-norm least squares.
+
+    p < n: ``sigma^2 (n-1)/(n-p-1)`` (exact for Gaussian designs; infinite at p = n-1) or,
+    with ``exact=False``, the asymptotic ``sigma^2 n/(n-p)``. p > n: Def. 4 (eq. 9).
+    """
+    lam, beta, sigma, n = _check_problem(lam, beta, sigma, n)
+    p = lam.size
+    if p < n:
+        return sigma**2 * _under_factor(p, n, exact)
+    return _tau2_over(lam, beta, sigma, n, _zeta(lam, n))
+
+
+def dc_moments(lam, beta, sigma, n, exact: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Per-coordinate mean and variance of the DC's Gaussian law of beta_hat.
+
+    p > n: shrunk mean ``lam beta/(lam+zeta)``, variance ``tau^2 lam/(n (lam+zeta)^2)``.
+    p < n: mean ``beta``, variance ``sigma^2/((n-p-1) lam)`` (exact; the true marginal is a
+    scaled Student t with n-p+1 degrees of freedom) or ``sigma^2/((n-p) lam)`` (asymptotic).
+    """
+    lam, beta, sigma, n = _check_problem(lam, beta, sigma, n)
+    p = lam.size
+    if p < n:
+        dof = (n - p - 1) if exact else (n - p)
+        var = sigma**2 / (dof * lam) if dof > 0 else np.full(p, np.inf)
+        return beta.copy(), var
+    zeta = _zeta(lam, n)
+    tau2 = _tau2_over(lam, beta, sigma, n, zeta)
+    return lam * beta / (lam + zeta), tau2 * lam / (n * (lam + zeta) ** 2)
