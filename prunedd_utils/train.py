@@ -1,0 +1,154 @@
+"""Training and evaluation: optimizers, losses, one epoch, and full-set metrics.
+
+One epoch draws its batches from ``DeviceData`` with an explicit ``torch.Generator``, so a
+run is reproducible and can be resumed mid-way by restoring that generator's state. When a
+pruning mask is given, masked gradients are zeroed before and the mask is re-applied after
+every optimizer step, so pruned weights stay exactly zero whatever the optimizer's state.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from . import prune
+from .data import DeviceData
+
+OPTIMIZERS = ("adam", "sgd")
+LOSSES = ("ce", "mse")
+PRECISIONS = ("fp32", "bf16")
+
+
+def autocast(device: torch.device, precision: str):
+    """Mixed precision context: ``bf16`` runs matmuls and convolutions in bfloat16.
+
+    On CPUs with AMX or AVX512-BF16 (and on GPUs) this is 2-3x faster for ResNets; the
+    weights, the optimizer and the loss stay in float32.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def make_optimizer(
+    model: nn.Module,
+    name: str = "adam",
+    lr: float = 1e-3,
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+) -> torch.optim.Optimizer:
+    """Adam (the paper's choice) or SGD with (Nesterov-free) momentum."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
+    if not lr > 0:
+        raise ValueError(f"lr must be in (0, inf), got {lr!r}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+    if not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be in [0, inf), got {weight_decay!r}")
+    if name == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+def loss_fn(name: str, logits: torch.Tensor, y: torch.Tensor, reduction: str = "mean"):
+    """Cross-entropy, or the squared error between the outputs and one-hot labels."""
+    if name == "ce":
+        return F.cross_entropy(logits, y, reduction=reduction)
+    if name == "mse":
+        target = F.one_hot(y, logits.shape[1]).to(logits.dtype)
+        per_sample = ((logits - target) ** 2).sum(dim=1)
+        return per_sample.mean() if reduction == "mean" else per_sample
+    raise ValueError(f"loss must be one of {LOSSES}, got {name!r}")
+
+
+def train_epoch(
+    model: nn.Module,
+    data: DeviceData,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    batch_size: int = 128,
+    loss: str = "ce",
+    augment: bool = False,
+    mask: prune.Mask | None = None,
+    channels_last: bool = False,
+    precision: str = "fp32",
+) -> dict[str, float]:
+    """One pass over the training data; returns the running train loss and error."""
+    cast = autocast(data.device, precision)
+    model.train()
+    total_loss = torch.zeros((), device=data.device)
+    wrong = torch.zeros((), device=data.device, dtype=torch.long)
+    for x, y in data.batches(batch_size, generator, augment):
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with cast:
+            logits = model(x)
+            value = loss_fn(loss, logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        value.backward()
+        if mask is not None:
+            prune.mask_gradients(model, mask)
+        optimizer.step()
+        if mask is not None:
+            prune.apply_mask(model, mask)
+        total_loss += value.detach() * len(y)
+        wrong += (logits.detach().argmax(1) != y).sum()
+    n = data.n_train
+    return {"train_loss": float(total_loss) / n, "train_err": int(wrong) / n}
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    data: DeviceData,
+    x: torch.Tensor,
+    batch_size: int = 1000,
+    channels_last: bool = False,
+    precision: str = "fp32",
+) -> torch.Tensor:
+    """Float32 logits of ``model`` (in eval mode) for uint8 images ``x``, in batches."""
+    cast = autocast(data.device, precision)
+    model.eval()
+    outs = []
+    for start in range(0, len(x), batch_size):
+        xb = data.normalize(x[start : start + batch_size])
+        if channels_last:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        with cast:
+            outs.append(model(xb).float())
+    return torch.cat(outs)
+
+
+def evaluate(
+    model: nn.Module,
+    data: DeviceData,
+    loss: str = "ce",
+    train: bool = True,
+    channels_last: bool = False,
+    precision: str = "fp32",
+) -> dict[str, float]:
+    """Test loss and error, and (if ``train``) train loss and error, also split clean/noisy.
+
+    Train error is measured against the labels the model was trained on (noisy ones
+    included); ``train_err_clean`` and ``train_err_noisy`` split it by corrupted index,
+    and ``train_err_true`` scores the same predictions against the original labels.
+    """
+    out = {}
+    logits = predict(model, data, data.x_test, channels_last=channels_last, precision=precision)
+    out["test_loss"] = float(loss_fn(loss, logits, data.y_test))
+    out["test_err"] = float((logits.argmax(1) != data.y_test).float().mean())
+    if train:
+        logits = predict(model, data, data.x_train, channels_last=channels_last,
+                         precision=precision)
+        pred = logits.argmax(1)
+        wrong = pred != data.y_train
+        out["train_loss"] = float(loss_fn(loss, logits, data.y_train))
+        out["train_err"] = float(wrong.float().mean())
+        clean = ~data.is_noisy
+        out["train_err_clean"] = float(wrong[clean].float().mean()) if clean.any() else None
+        noisy = data.is_noisy
+        out["train_err_noisy"] = float(wrong[noisy].float().mean()) if noisy.any() else None
+        out["train_err_true"] = float((pred != data.y_clean).float().mean())
+    return out

@@ -1,0 +1,128 @@
+"""Data: loading by name, missing data, label noise, subsets, device batches, augmentation."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from prunedd_utils import data
+
+
+@pytest.fixture
+def data_root():
+    """The real data folder; skipped (with the reason) only when PRUNEDD_DATA_ROOT is unset."""
+    root = os.environ.get("PRUNEDD_DATA_ROOT", "").strip()
+    if not root:
+        pytest.skip("PRUNEDD_DATA_ROOT is unset: point it at the folder of cifar10.npz and "
+                    "fashion_mnist.npz (CI uses /work/shared/data)")
+    return root
+
+
+def test_unknown_dataset_is_refused_before_reading():
+    with pytest.raises(ValueError, match="^dataset must be one of"):
+        data.load("mnist", root="/nonexistent")
+
+
+def test_missing_dataset_says_how_to_get_it(tmp_path):
+    with pytest.raises(FileNotFoundError) as err:
+        data.load("fashion_mnist", root=tmp_path)
+    text = str(err.value)
+    for hint in ("PRUNEDD_DATA_ROOT", "download=True", "dataset-fashion-mnist",
+                 str(tmp_path / "fashion_mnist.npz")):
+        assert hint in text
+
+
+def test_npz_format_is_read(tmp_path):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8),
+        "y_train": rng.integers(0, 100, 20, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (5, 32, 32, 3), dtype=np.uint8),
+        "y_test": rng.integers(0, 100, 5, dtype=np.uint8),
+    }
+    np.savez(tmp_path / "cifar100.npz", **arrays)
+    got = data.load("cifar100", root=tmp_path)
+    assert got.num_classes == 100
+    assert np.array_equal(got.x_train, arrays["x_train"])
+    dd = data.DeviceData("cifar100", n_train=8, root=tmp_path, device="cpu")
+    assert dd.x_train.shape == (8, 3, 32, 32) and dd.x_train.dtype == torch.uint8
+    assert dd.x_test.shape == (5, 3, 32, 32)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.2, 0.5])
+def test_label_noise_fraction_is_exact_and_every_noisy_label_differs(fraction):
+    y = np.random.default_rng(1).integers(0, 10, 1000)
+    noisy, idx = data.corrupt_labels(y, fraction, 10, seed=3)
+    assert len(idx) == round(fraction * 1000)
+    assert np.count_nonzero(noisy != y) == len(idx)  # exactly the chosen ones changed
+    assert np.all(noisy[idx] != y[idx])
+    again, idx2 = data.corrupt_labels(y, fraction, 10, seed=3)
+    assert np.array_equal(again, noisy) and np.array_equal(idx, idx2)
+
+
+def test_noisy_labels_are_uniform_over_the_other_classes():
+    # 20,000 corrupted labels of class 0: each of the 9 other classes has p = 1/9; a
+    # count outside 5 standard deviations would be a 1-in-a-million event.
+    y = np.zeros(40_000, dtype=np.int64)
+    noisy, idx = data.corrupt_labels(y, 0.5, 10, seed=0)
+    counts = np.bincount(noisy[idx], minlength=10)
+    n, p = len(idx), 1 / 9
+    assert counts[0] == 0
+    assert np.all(np.abs(counts[1:] - n * p) < 5 * np.sqrt(n * p * (1 - p)))
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5])
+def test_label_noise_outside_0_1_is_refused(fraction):
+    with pytest.raises(ValueError, match=r"^label_noise must be in \[0, 1\)"):
+        data.corrupt_labels(np.zeros(10), fraction, 10, seed=0)
+    with pytest.raises(ValueError, match=r"^label_noise must be in \[0, 1\)"):
+        data.DeviceData("cifar10", label_noise=fraction, root="/nonexistent")
+
+
+def test_subsets_are_seeded_and_distinct():
+    a, b = data.subset_indices(1000, 100, 5), data.subset_indices(1000, 100, 5)
+    assert np.array_equal(a, b) and len(np.unique(a)) == 100
+    assert not np.array_equal(a, data.subset_indices(1000, 100, 6))
+    with pytest.raises(ValueError, match="^n must be in"):
+        data.subset_indices(10, 11, 0)
+
+
+def test_augmentation_crops_and_flips_whole_batches():
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8) + 1
+    out = data.augment_batch(x, torch.Generator().manual_seed(0), pad=2)
+    assert out.shape == x.shape
+    for i in range(2):  # each output image is a shifted (maybe flipped) window of its input
+        padded = torch.nn.functional.pad(x[i], (2, 2, 2, 2))
+        windows = [padded[:, r : r + 8, c : c + 8] for r in range(5) for c in range(5)]
+        windows += [w.flip(2) for w in windows]
+        assert any(torch.equal(out[i], w) for w in windows)
+    # Over many draws all 25 shifts and both flips occur.
+    big = torch.ones(4000, 1, 4, 4)
+    out = data.augment_batch(big, torch.Generator().manual_seed(1), pad=2)
+    zeros_per_image = (out == 0).flatten(1).sum(1)
+    # shifts (a, b) in {-2..2}^2 leave 16 - (4 - |a|)(4 - |b|) padded zeros in view
+    assert set(zeros_per_image.tolist()) == {0, 4, 7, 8, 10, 12}
+    ramp = torch.arange(4.0).expand(4000, 1, 4, 4)
+    out = data.augment_batch(ramp, torch.Generator().manual_seed(2), pad=0)
+    flipped = (out[:, 0, 0, 0] == 3).sum().item()
+    assert torch.equal(out[out[:, 0, 0, 0] == 3], ramp[:flipped].flip(3))
+    assert abs(flipped - 2000) < 5 * np.sqrt(1000)  # p = 1/2, 5 standard deviations
+
+
+def test_device_data_fashion_mnist(data_root):
+    dd = data.DeviceData("fashion_mnist", n_train=500, n_test=200, label_noise=0.2, seed=0,
+                         device="cpu")
+    assert dd.x_train.shape == (500, 1, 28, 28) and dd.input_shape == (1, 28, 28)
+    assert len(dd.noisy_indices) == 100 and int(dd.is_noisy.sum()) == 100
+    assert torch.all(dd.y_train[dd.is_noisy] != dd.y_clean[dd.is_noisy])
+    assert torch.equal(dd.y_train[~dd.is_noisy], dd.y_clean[~dd.is_noisy])
+    # Normalised with the subset's own statistics: mean 0 and std 1 over the subset.
+    x = dd.normalize(dd.x_train)
+    assert abs(float(x.mean())) < 1e-4 and abs(float(x.std()) - 1) < 1e-3
+    gen = torch.Generator().manual_seed(0)
+    seen = torch.cat([y for _, y in dd.batches(128, gen)])
+    assert len(seen) == 500  # one epoch visits every example once
+    assert sorted(seen.tolist()) == sorted(dd.y_train.tolist())

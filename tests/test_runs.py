@@ -1,0 +1,255 @@
+"""The run store: stable hashes, validation before compute, skip-if-done, resume, locking."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from store_tools import write_fake_fashion_mnist
+
+from prunedd_utils import experiment, runs
+from prunedd_utils.runs import Run, RunSettings
+
+SMALL = RunSettings(width=16, n_train=400, n_test=200, label_noise=0.1, epochs=3, lr=3e-3)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """Results, cache and (synthetic) data in a temporary folder; one BLAS thread."""
+    root = write_fake_fashion_mnist(tmp_path / "data")
+    monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(root))
+    monkeypatch.setenv("PRUNEDD_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("PRUNEDD_CACHE", str(tmp_path / "cache"))
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield tmp_path
+    torch.set_num_threads(before)
+
+
+def _strip_times(obj):
+    """Metrics without wall-clock entries (the only part that may differ between runs)."""
+    if isinstance(obj, dict):
+        return {k: _strip_times(v) for k, v in obj.items() if k not in ("seconds", "threads")}
+    if isinstance(obj, list):
+        return [_strip_times(v) for v in obj]
+    return obj
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def test_hash_is_of_the_changed_fields_only_and_stable():
+    assert RunSettings().changed() == {}
+    assert RunSettings().hash == hashlib.sha256(b"{}").hexdigest()[:12]
+    s = RunSettings(width=8, lr=0.01)
+    assert s.changed() == {"width": 8, "lr": 0.01}
+    assert s.hash == hashlib.sha256(b'{"lr":0.01,"width":8}').hexdigest()[:12]
+    # setting a field to its default is the same run; any other value is another run
+    assert RunSettings(width=8, lr=0.01, epochs=10).hash == s.hash
+    assert RunSettings(width=8, lr=0.02).hash != s.hash
+
+
+def test_every_field_has_help_text():
+    helps = runs.field_help()
+    assert set(helps) == {f.name for f in dataclasses.fields(RunSettings)}
+    assert all(len(h) > 10 for h in helps.values())
+
+
+def test_pruned_run_shares_its_dense_run():
+    p = dataclasses.replace(SMALL, prune="magnitude", base_width=4)
+    q = dataclasses.replace(SMALL, prune="random", base_width=8)
+    assert p.dense() == q.dense() == SMALL
+    assert p.target_keep() == 784 * 4 + 40
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"dataset": "svhn"}, "^dataset must be one of"),
+        ({"model": "resnet20", "width": 0}, r"^width must be an integer in \[1, inf\)"),
+        ({"label_noise": 1.0}, r"^label_noise must be in \[0, 1\)"),
+        ({"label_noise": -0.2}, r"^label_noise must be in \[0, 1\)"),
+        ({"prune": "magnitude", "keep": 10**7}, r"^keep must be in \[1, 12704\]"),
+        ({"prune": "magnitude", "base_width": 17}, r"^keep must be in \[1, 12704\]"),
+        ({"prune": "snip"}, "^prune must be one of"),
+        ({"keep": 5}, "^a dense run"),
+        ({"prune": "magnitude", "rewind": 4}, r"^rewind must be an integer in \[-1, 3\]"),
+        ({"prune": "magnitude", "keep": 9, "prune_levels": 2}, "^prune_levels > 1"),
+        ({"optimizer": "rmsprop"}, "^optimizer must be one of"),
+        ({"precision": "fp16"}, "^precision must be one of"),
+        ({"epochs": 0}, r"^epochs must be an integer in \[1, inf\)"),
+    ],
+)
+def test_invalid_settings_raise_before_any_file_or_compute(store, changes, message):
+    s = dataclasses.replace(SMALL, **changes)
+    with pytest.raises(ValueError, match=message):
+        experiment.execute(s, "bad")
+    with pytest.raises(ValueError, match=message):
+        runs.sweep([SMALL, s], "bad")  # the whole sweep is checked before the first run
+    assert not (store / "results").exists() and not (store / "cache").exists()
+
+
+def test_missing_data_raises_before_any_file(store, monkeypatch):
+    monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(store / "empty"))
+    with pytest.raises(FileNotFoundError, match="PRUNEDD_DATA_ROOT"):
+        experiment.execute(SMALL, "nodata")
+    assert not (store / "results").exists()
+
+
+# --------------------------------------------------------------------------- running
+
+
+def test_run_writes_readable_settings_and_metrics_and_skips_when_done(store, monkeypatch):
+    m = experiment.execute(SMALL, "exp", progress=False)
+    run = Run(SMALL, "exp")
+    assert run.dir == store / "results" / "exp" / SMALL.hash
+    settings = json.loads((run.dir / "settings.json").read_text())
+    assert settings["changed"] == SMALL.changed() and settings["hash"] == SMALL.hash
+    assert m["status"] == "done" and [h["epoch"] for h in m["history"]] == [1, 2, 3]
+    assert m["final"]["train_err_noisy"] is not None
+    assert sorted(p.name for p in run.dir.iterdir()) == ["metrics.json", "settings.json"]
+    assert not run.checkpoint_path.exists()  # a finished run keeps only weights in the cache
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(experiment.train, "train_epoch", no_work)
+    monkeypatch.setattr(experiment, "load_data", no_work)
+    assert experiment.execute(SMALL, "exp") == m
+    rows = runs.sweep([SMALL], "exp", progress=False)
+    assert rows[0]["test_err"] == m["final"]["test_err"] and rows[0]["hash"] == SMALL.hash
+
+
+class _Killed(Exception):
+    pass
+
+
+def _interrupt_after(monkeypatch, calls: int):
+    """Make the ``calls``-th training epoch raise, as a kill in the middle of it would."""
+    real, count = experiment.train.train_epoch, {"n": 0}
+
+    def epoch(*args, **kwargs):
+        count["n"] += 1
+        if count["n"] == calls:
+            raise _Killed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiment.train, "train_epoch", epoch)
+    return real
+
+
+def test_interrupted_pruned_run_resumes_to_the_same_metrics(store, monkeypatch, tmp_path):
+    # two levels of iterative magnitude pruning with rewinding to epoch 1 (replayed)
+    s = dataclasses.replace(SMALL, prune="magnitude", prune_fraction=0.5, prune_levels=2,
+                            rewind=1, retrain_epochs=2)
+    reference = experiment.execute(s, "ref", progress=False)
+    # dense run (3 epochs) done; then 1 + 1 retraining epochs; die in the 2nd epoch of level 2
+    real = _interrupt_after(monkeypatch, 3 + 1 + 2 + 2)
+    with pytest.raises(_Killed):
+        experiment.execute(s, "resumed", progress=False)
+    assert Run(s, "resumed").metrics()["status"] == "running"
+    monkeypatch.setattr(experiment.train, "train_epoch", real)
+    resumed = experiment.execute(s, "resumed", progress=False)
+    assert _strip_times(resumed) | {"experiment": "ref", "hash": None} == \
+        _strip_times(reference) | {"experiment": "ref", "hash": None}
+    levels = resumed["levels"]
+    assert [lv["mask"]["kept"] for lv in levels] == [
+        round(0.5 * 12704), round(0.5 * round(0.5 * 12704))]
+    assert all(len(lv["history"]) == 2 for lv in levels)
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time, torch
+    torch.set_num_threads(1)
+    from prunedd_utils import experiment, runs
+    slow = sys.argv[1] == "slow"
+    if slow:  # make each epoch last long enough to be killed in the middle of the next
+        real = experiment.train.train_epoch
+        def epoch(*a, **k):
+            out = real(*a, **k)
+            time.sleep(0.4)
+            return out
+        experiment.train.train_epoch = epoch
+    s = runs.RunSettings(**eval(sys.argv[2]))
+    experiment.execute(s, "killed", progress=False)
+    """
+)
+
+
+@pytest.mark.slow
+def test_sigkilled_run_resumes_and_ends_like_an_uninterrupted_one(store):
+    s = dataclasses.replace(SMALL, epochs=6)
+    env = dict(os.environ)
+    args = [sys.executable, "-c", CHILD, "slow", repr(s.changed())]
+    child = subprocess.Popen(args, env=env)
+    run = Run(s, "killed")
+    deadline = time.time() + 60
+    while time.time() < deadline and not run.checkpoint_path.exists():
+        time.sleep(0.02)
+    time.sleep(0.2)  # now inside the second epoch (or the sleep after the first)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    before = run.metrics()
+    assert before["status"] == "running" and 1 <= len(before["history"]) < 6
+    subprocess.run([sys.executable, "-c", CHILD, "fast", repr(s.changed())], env=env,
+                   check=True)
+    resumed = run.metrics()
+    assert resumed["status"] == "done" and [h["epoch"] for h in resumed["history"]] == \
+        list(range(1, 7))
+    reference = experiment.execute(s, "reference", progress=False)
+    assert _strip_times(resumed)["history"] == _strip_times(reference)["history"]
+    assert _strip_times(resumed)["final"] == _strip_times(reference)["final"]
+
+
+@pytest.mark.slow
+def test_two_processes_on_one_run_do_not_corrupt_it(store):
+    s = dataclasses.replace(SMALL, epochs=4)
+    args = [sys.executable, "-c", CHILD, "fast", repr(s.changed())]
+    children = [subprocess.Popen(args, env=dict(os.environ)) for _ in range(2)]
+    assert [c.wait() for c in children] == [0, 0]
+    m = Run(s, "killed").metrics()
+    assert m["status"] == "done" and [h["epoch"] for h in m["history"]] == [1, 2, 3, 4]
+    reference = experiment.execute(s, "reference", progress=False)
+    assert _strip_times(m)["final"] == _strip_times(reference)["final"]
+
+
+def test_atomic_json_write_keeps_the_old_file_on_failure(tmp_path):
+    path = tmp_path / "a" / "m.json"
+    runs.write_json(path, {"x": 1})
+    with pytest.raises(TypeError):
+        runs.write_json(path, {"x": object()})
+    assert json.loads(path.read_text()) == {"x": 1}
+    assert [p.name for p in path.parent.iterdir()] == ["m.json"]  # no temporary left
+
+
+def test_sweep_table_and_command_line(store, capsys):
+    settings = experiment.SWEEPS["two_layer"]["settings"](
+        **experiment.SWEEPS["two_layer"]["presets"]["tiny"])
+    runs.main(["sweep", "two_layer", "--preset", "tiny", "--quiet", "--threads", "1"])
+    out = capsys.readouterr().out
+    assert all(s.hash in out for s in settings)
+    rows = runs.sweep(settings, "two_layer", progress=False, run=False)
+    assert len(rows) == len(settings)
+    pruned = runs.select(rows, prune="magnitude")
+    assert pruned and all(r["kept"] == 784 * 4 + 40 for r in pruned)
+    assert all(r["pruned_test_err"] is not None and r["dense_test_err"] is not None
+               for r in pruned)
+    table = runs.format_table(rows, ["width", "prune", "test_err"])
+    assert len(table.splitlines()) == len(rows) + 1
+    assert runs.column(rows, "width") == [s.width for s in settings]
+
+
+def test_sweep_without_running_leaves_out_unfinished_runs(store):
+    assert runs.sweep([SMALL], "nothing", progress=False, run=False) == []
+    assert not Path(store / "results" / "nothing").exists()
