@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from prunedd_utils import checks
 from prunedd_utils import general_lgp as glgp
 
 
@@ -25,13 +26,10 @@ def _check_lemma1(a, beta, sigma, n, s) -> tuple[np.ndarray, np.ndarray, float, 
         raise ValueError(f"a must be a finite non-zero vector, got shape {a.shape}")
     if beta.shape != a.shape or not np.all(np.isfinite(beta)):
         raise ValueError(f"beta must be a finite vector of length {a.size}, got {beta.shape}")
-    if not (isinstance(sigma, numbers.Real) and np.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"sigma must be in [0, inf), got {sigma!r}")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 3:
-        raise ValueError(f"n must be an integer in [3, inf), got {n!r}")
-    if isinstance(s, bool) or not isinstance(s, numbers.Integral) or not 1 <= s <= a.size:
-        raise ValueError(f"s must be an integer in [1, {a.size}], got {s!r}")
-    return a, beta, float(sigma), int(n), int(s)
+    sigma = checks.nonnegative("sigma", sigma)
+    n = checks.integer("n", n, 3)
+    s = checks.integer("s", s, 1, a.size)
+    return a, beta, sigma, n, s
 
 
 def lemma1_support(a, s: int) -> np.ndarray:
@@ -72,8 +70,7 @@ def simulate_lemma1(
     s and retrains on the same samples; the risks are exact population risks of each theta.
     """
     a, beta, sigma, n, s = _check_lemma1(a, beta, sigma, n, s)
-    if isinstance(trials, bool) or not isinstance(trials, numbers.Integral) or trials < 2:
-        raise ValueError(f"trials must be an integer in [2, inf), got {trials!r}")
+    trials = checks.integer("trials", trials, 2)
     m = glgp.lgp_moments(np.outer(a, a), beta, sigma)
     X, y = glgp.sample_gaussian(m, n, rng, batch=(trials,))
     fits = glgp.train_prune_retrain(X, y, s, methods=("magnitude",), solver=glgp.pinv_solve)

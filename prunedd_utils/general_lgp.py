@@ -16,12 +16,11 @@ have no closed form here: they are averages over draws from the predicted Gaussi
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from prunedd_utils import lgp
+from prunedd_utils import checks, lgp
 
 METHODS = ("magnitude", "hessian")
 """Pruning scores: |theta_i| (magnitude) and H_ii theta_i^2 (Hessian, Optimal Brain Damage)."""
@@ -29,12 +28,6 @@ METHODS = ("magnitude", "hessian")
 _EIG_FLOOR = 1e-13
 """Eigenvalues below this fraction of the largest are treated as round-off (see rotate)."""
 
-
-def _integer(name: str, value, low: int, high: float = np.inf) -> int:
-    is_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not is_int or not low <= value <= high:
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return int(value)
 
 
 def _method(method: str) -> str:
@@ -85,8 +78,7 @@ def lgp_moments(cov, beta, sigma) -> Moments:
     beta = np.asarray(beta, dtype=float)
     if beta.ndim != 1 or cov.shape != (beta.size, beta.size):
         raise ValueError(f"beta must be a vector of length len(cov), got {beta.shape}, {cov.shape}")
-    if not (isinstance(sigma, numbers.Real) and np.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"sigma must be in [0, inf), got {sigma!r}")
+    sigma = checks.nonnegative("sigma", sigma)
     b = cov @ beta
     return Moments(cov, b, float(sigma**2 + beta @ b))
 
@@ -151,7 +143,7 @@ class DCLaw:
 
     def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
         """``draws`` samples (draws, p) from the law."""
-        draws = _integer("draws", draws, 1)
+        draws = checks.integer("draws", draws, 1)
         return self.mean + (rng.standard_normal((draws, self.sd.size)) * self.sd) @ self.U.T
 
 
@@ -161,7 +153,7 @@ def dc_law(m: Moments, n: int, exact: bool = True) -> DCLaw:
     p > n: ``N((cov + zeta I)^{-1} cov beta, tau^2/n (cov + zeta I)^{-2} cov)``;
     p < n: ``N(beta, sigma^2/(n-p-1) cov^{-1})`` (exact) or ``N(beta, sigma^2/(n-p) cov^{-1})``.
     """
-    n = _integer("n", n, 1)
+    n = checks.integer("n", n, 1)
     if m.p == n:
         raise ValueError(f"n must differ from p (the interpolation threshold), got n = p = {n}")
     lam, U = rotate(m)
@@ -182,7 +174,7 @@ def prune_mask(theta, s: int, method: str = "magnitude", hess_diag=None) -> np.n
     """Boolean mask (..., p) of the ``s`` top scores: |theta_i| or hess_diag_i * theta_i^2."""
     theta = np.asarray(theta, dtype=float)
     _method(method)
-    s = _integer("s", s, 1, theta.shape[-1])
+    s = checks.integer("s", s, 1, theta.shape[-1])
     if method == "hessian":
         if hess_diag is None or np.shape(hess_diag)[-1:] != theta.shape[-1:]:
             raise ValueError("hess_diag must be given, ending with p, for method='hessian'")
@@ -229,9 +221,9 @@ def pruning_theory(
     (Def. 5: cov_SS, beta*_S, sigma_S^2, same n, fresh samples). Returns
     ``{"dense": tau2, method: {"pruned": (mean, se), "retrained": (mean, se), "masks": ...}}``.
     """
-    n = _integer("n", n, 1)
-    s = _integer("s", s, 1)
-    draws = _integer("draws", draws, 2)
+    n = checks.integer("n", n, 1)
+    s = checks.integer("s", s, 1)
+    draws = checks.integer("draws", draws, 2)
     for method in methods:
         _method(method)
     if s in (n - 1, n) and s < m.p:
@@ -263,7 +255,7 @@ def sample_gaussian(
 
     Uses the eigen square root of cov, so a singular cov (perfectly correlated features) works.
     """
-    n = _integer("n", n, 1)
+    n = checks.integer("n", n, 1)
     lam, U = np.linalg.eigh(m.cov)
     lam = np.where(lam > _EIG_FLOOR * lam[-1], lam, 0.0)  # exact zeros keep a rank-1 cov rank 1
     root = U * np.sqrt(lam)
@@ -307,7 +299,7 @@ def train_prune_retrain(
     ``solver`` is the min-norm routine (:func:`pinv_solve` for rank-deficient designs).
     """
     X = np.asarray(X, dtype=float)
-    s = _integer("s", s, 1, X.shape[-1])
+    s = checks.integer("s", s, 1, X.shape[-1])
     for method in methods:
         _method(method)
     theta = solver(X, y)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from prunedd_utils import checks, lgp
 from prunedd_utils import general_lgp as glgp
-from prunedd_utils import lgp
 
 
 def _check_W_u(W: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,10 +30,8 @@ def _check_W_u(W: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def draw_problem(d: int, p: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Draw the input layer ``W`` (p x d, entries N(0, 1/d)) and a uniform unit vector ``u``."""
-    if not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"d must be an integer in [1, inf), got {d!r}")
-    if not isinstance(p, (int, np.integer)) or p < 1:
-        raise ValueError(f"p must be an integer in [1, inf), got {p!r}")
+    d = checks.integer("d", d, 1)
+    p = checks.integer("p", p, 1)
     W = rng.standard_normal((p, d)) / np.sqrt(d)
     u = rng.standard_normal(d)
     return W, u / np.linalg.norm(u)
@@ -53,8 +51,7 @@ def sample_data(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` inputs x ~ N(0, I_d); return features (*batch, n, p) and labels (u^T x)^2."""
     W, u = _check_W_u(W, u)
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be an integer in [1, inf), got {n!r}")
+    n = checks.integer("n", n, 1)
     x = rng.standard_normal((*batch, n, W.shape[1]))
     return relu_features(x, W), (x @ u) ** 2
 
@@ -82,8 +79,7 @@ def relu_moments_mc(
 ) -> glgp.Moments:
     """Monte Carlo estimate of :func:`relu_moments` from ``samples`` fresh inputs (a check)."""
     W, u = _check_W_u(W, u)
-    if not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise ValueError(f"samples must be an integer in [1, inf), got {samples!r}")
+    samples = checks.integer("samples", samples, 1)
     p = W.shape[0]
     sigma, b, ey2, done = np.zeros((p, p)), np.zeros(p), 0.0, 0
     while done < samples:
@@ -140,9 +136,8 @@ def experiment(
     """
     p_grid = _grid("p_grid", p_grid, 1)
     s_grid = _grid("s_grid", s_grid, 1)
-    for name, value in (("w_draws", w_draws), ("data_draws", data_draws)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer in [1, inf), got {value!r}")
+    w_draws = checks.integer("w_draws", w_draws, 1)
+    data_draws = checks.integer("data_draws", data_draws, 1)
     if not isinstance(n, (int, np.integer)) or n < 3 or n in p_grid:
         raise ValueError(f"n must be an integer in [3, inf) not in p_grid, got {n!r}")
     if np.any(np.isin(s_grid, (n - 1, n))):

@@ -23,14 +23,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from . import _checks
+from .. import checks
 
 
 def _check_problem(lam, beta, sigma, n) -> tuple[np.ndarray, np.ndarray, float, int]:
-    lam = _checks.positive_vector("lam", lam)
-    beta = _checks.finite_vector("beta", beta, lam.size)
-    sigma = _checks.nonnegative("sigma", sigma)
-    n = _checks.integer("n", n, 1)
+    lam = checks.positive_vector("lam", lam)
+    beta = checks.finite_vector("beta", beta, lam.size)
+    sigma = checks.nonnegative("sigma", sigma)
+    n = checks.integer("n", n, 1)
     if lam.size == n:
         raise ValueError(
             f"len(lam) must be in [1, n - 1] or [n + 1, inf) (p = n is the interpolation "
@@ -56,8 +56,8 @@ def solve_zeta(lam, n) -> float:
 
     Needs p = len(lam) > n; the paper's xi (eq. 8) is 1/zeta.
     """
-    lam = _checks.positive_vector("lam", lam)
-    n = _checks.integer("n", n, 1)
+    lam = checks.positive_vector("lam", lam)
+    n = checks.integer("n", n, 1)
     if lam.size <= n:
         raise ValueError(f"len(lam) must be in [n + 1, inf) = [{n + 1}, inf), got {lam.size}")
     return _zeta(lam, n)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from . import _checks
+from .. import checks
 from .dc import _tau2_over, _under_factor, _zeta
 
 METHODS = ("dense", "magnitude", "hessian", "oracle")
@@ -94,11 +94,11 @@ def _check_method(method, s, retrain, n) -> int | None:
         raise ValueError(f"retrain must be in (True, False), got {retrain!r}")
     if method == "dense":
         if s is not None:
-            _checks.integer("s", s, 1)
+            checks.integer("s", s, 1)
         return None
     if s is None:
         raise ValueError(f"s must be an integer in [1, inf) for method={method!r}, got None")
-    s = _checks.integer("s", s, 1)
+    s = checks.integer("s", s, 1)
     if retrain and n - 1 <= s <= n:
         raise ValueError(
             f"s must be in [1, n - 2] or [n + 1, inf) = [1, {n - 2}] or [{n + 1}, inf) when "
@@ -108,14 +108,14 @@ def _check_method(method, s, retrain, n) -> int | None:
 
 
 def _check_inputs(lam, beta, sigma, n, ps, s, method, retrain):
-    lam = _checks.positive_vector("lam", lam)
-    beta = _checks.finite_vector("beta", beta, lam.size)
-    sigma = _checks.nonnegative("sigma", sigma)
-    n = _checks.integer("n", n, 1)
+    lam = checks.positive_vector("lam", lam)
+    beta = checks.finite_vector("beta", beta, lam.size)
+    sigma = checks.nonnegative("sigma", sigma)
+    n = checks.integer("n", n, 1)
     ps_arr = np.atleast_1d(np.asarray(ps))
     if ps_arr.ndim != 1 or ps_arr.size == 0:
         raise ValueError(f"ps must be a non-empty 1-D sequence, got shape {ps_arr.shape}")
-    ps_list = [_checks.integer("p", q, 1, lam.size) for q in ps_arr.tolist()]
+    ps_list = [checks.integer("p", q, 1, lam.size) for q in ps_arr.tolist()]
     for q in ps_list:
         if q == n:
             raise ValueError(f"p must be in [1, {lam.size}] and != n = {n}, got {q}")
@@ -160,7 +160,7 @@ def theory_curve(lam, beta, sigma, n, ps, s=None, method="dense", retrain=False,
     ``draws`` and ``seed`` only matter for retraining with s > n (Monte Carlo over the DC).
     """
     lam, beta, sigma, n, ps, s = _check_inputs(lam, beta, sigma, n, ps, s, method, retrain)
-    draws = _checks.integer("draws", draws, 1)
+    draws = checks.integer("draws", draws, 1)
     out = np.empty(len(ps))
     rank = _oracle_order(lam, beta)
     pending = []  # (position, p, mu, var, sig2) of MP/HP problems that need a threshold
@@ -231,7 +231,7 @@ def dc_retrain_risk_mc(lam, beta, sigma, n, p, s, method, draws: int = 400, seed
     lam, beta, sigma, n, ps, s = _check_inputs(lam, beta, sigma, n, [p], s, method, True)
     if method not in ("magnitude", "hessian"):
         raise ValueError(f"method must be in ('magnitude', 'hessian'), got {method!r}")
-    draws = _checks.integer("draws", draws, 1)
+    draws = checks.integer("draws", draws, 1)
     p = ps[0]
     mu, var, sig2, dense = _reduced(lam, beta, sigma, n, p, exact)
     if s >= p:

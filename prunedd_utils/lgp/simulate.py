@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks
+from .. import checks
 from .risk import METHODS, _oracle_order
 from .solve import min_norm
 
@@ -75,22 +75,22 @@ def simulate_curve(lam, beta, sigma, n, ps, s=None, trials: int = 20, seed: int 
     ``<m>_rt_fresh`` for m in magnitude, hessian, oracle. Trials are processed in chunks of
     bounded memory; the chunking depends only on (n, P), so results depend only on ``seed``.
     """
-    lam = _checks.positive_vector("lam", lam)
-    beta = _checks.finite_vector("beta", beta, lam.size)
-    sigma = _checks.nonnegative("sigma", sigma)
-    n = _checks.integer("n", n, 1)
+    lam = checks.positive_vector("lam", lam)
+    beta = checks.finite_vector("beta", beta, lam.size)
+    sigma = checks.nonnegative("sigma", sigma)
+    n = checks.integer("n", n, 1)
     big_p = lam.size
     ps_arr = np.atleast_1d(np.asarray(ps))
     if ps_arr.ndim != 1 or ps_arr.size == 0:
         raise ValueError(f"ps must be a non-empty 1-D sequence, got shape {ps_arr.shape}")
-    ps_list = [_checks.integer("p", q, 1, big_p) for q in ps_arr.tolist()]
+    ps_list = [checks.integer("p", q, 1, big_p) for q in ps_arr.tolist()]
     for q in ps_list:
         if q == n:
             raise ValueError(f"p must be in [1, {big_p}] and != n = {n}, got {q}")
     if s is not None:
-        s = _checks.integer("s", s, 1)
-    trials = _checks.integer("trials", trials, 2)
-    seed = _checks.integer("seed", seed, 0)
+        s = checks.integer("s", s, 1)
+    trials = checks.integer("trials", trials, 2)
+    seed = checks.integer("seed", seed, 0)
 
     rank = _oracle_order(lam, beta)
     oracle_kept = {p: np.argsort(rank[:p], kind="stable") for p in set(ps_list)}

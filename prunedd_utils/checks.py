@@ -1,4 +1,5 @@
-"""Argument checks shared by the LGP modules: each raises before any compute."""
+"""Argument checks shared by the package: each raises a ValueError naming the parameter and
+its allowed range, before any compute."""
 
 from __future__ import annotations
 
