@@ -10,9 +10,14 @@ with the model in ``channels_last`` when that is faster (measured here, not assu
 
 Both train the same model with Adam for the same number of steps; the script prints images/s,
 the ratio, and the achieved GFLOP/s (forward + backward FLOPs counted once with
-``torch.utils.flop_counter``). A last column repeats the fast path with bfloat16 autocast
-(``RunSettings(precision="bf16")``), which uses the AMX/AVX512-BF16 units of recent CPUs.
-Run: ``PRUNEDD_DATA_ROOT=... python benchmarks/bench_training.py`` (``--quick``: a smoke run).
+``torch.utils.flop_counter``). Two more columns repeat the fast path with bfloat16 autocast
+(``RunSettings(precision="bf16")``), which uses the AMX/AVX512-BF16 units of recent CPUs, and
+in float32 with the forward pass compiled by ``torch.compile`` (inductor, default mode;
+``RunSettings(compile=True)``), each with its speed-up over the same baseline. Compilation is
+a one-time cost per model (tens of seconds for ResNet-20): it happens in the warm-up steps,
+is printed on its own line, and is not part of the compiled column's images/s.
+Run: ``PRUNEDD_DATA_ROOT=... python benchmarks/bench_training.py`` (``--quick``: a smoke run;
+``--no-compile``: skip the compiled column).
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from prunedd_utils import data, models, train
+from prunedd_utils import data, experiment, models, train
+from prunedd_utils.runs import RunSettings
 
 
 class ArrayImageDataset(Dataset):
@@ -96,14 +102,15 @@ def baseline(name, width, arrays, dd, augment):
     return make_step(model, opt), forever(lambda: iter(loader))
 
 
-def fast(name, width, dd, augment, channels_last, precision="fp32"):
+def fast(name, width, dd, augment, channels_last, precision="fp32", compiled=False):
     torch.manual_seed(0)
     model = models.build(name, width, dd.input_shape, 10)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     opt = train.make_optimizer(model, "adam", 1e-3)
     gen = torch.Generator().manual_seed(0)
-    step = make_step(model, opt, train.autocast(dd.device, precision))
+    forward = train.compile_forward(model) if compiled else model
+    step = make_step(forward, opt, train.autocast(dd.device, precision))
 
     def batches():
         for x, y in dd.batches(128, gen, augment):
@@ -116,6 +123,8 @@ def fast(name, width, dd, augment, channels_last, precision="fp32"):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few steps (a smoke test)")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="skip the torch.compile column (no C++ compiler, or in a hurry)")
     args = parser.parse_args()
     scale = 0.1 if args.quick else 1.0
     cases = [  # name, width, data set, augment, timed steps
@@ -125,7 +134,8 @@ def main():
     ]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu, batch 128")
     print(f"{'model':>16} {'baseline':>9} {'fast fp32':>10} {'layout':>13} {'speed-up':>9} "
-          f"{'GFLOP/s':>8} {'fast bf16':>10} {'speed-up':>9}   (images/s)")
+          f"{'GFLOP/s':>8} {'fast bf16':>10} {'speed-up':>9} {'fp32+compile':>13} "
+          f"{'speed-up':>9}   (images/s)")
     for name, width, dname, augment, steps in cases:
         steps = max(3, int(steps * scale))
         warmup, rounds = 2, 3
@@ -139,6 +149,15 @@ def main():
         for cl in layouts:
             variants[cl] = fast(name, width, dd, augment, cl)
             variants[("bf16", cl)] = fast(name, width, dd, augment, cl, "bf16")
+        compile_seconds = None
+        if not args.no_compile:
+            # the layout a run with compile=True uses (the engine's rule, not the best here)
+            cl = experiment._channels_last(RunSettings(model=name, width=width), dd.device)
+            step, batches = fast(name, width, dd, augment, cl, compiled=True)
+            start = time.perf_counter()
+            step(*next(batches))  # compiles the forward and backward graphs (not timed)
+            compile_seconds = time.perf_counter() - start
+            variants["compiled"] = (step, batches)
         # The machine is shared: measure in alternating rounds and keep each variant's best
         # round, so a burst of load on other processes does not decide the ratio.
         best_rate = {k: 0.0 for k in variants}
@@ -155,14 +174,19 @@ def main():
         flops = step_flops(model, x, y) / 128  # per image
         label = f"{name}({width})"
         layout = "channels_last" if best else "contiguous"
+        comp = best_rate.get("compiled")
+        comp_cols = f"{comp:13.0f} {comp / base:8.2f}x" if comp else f"{'-':>13} {'-':>9}"
         print(f"{label:>16} {base:9.0f} {rates[best]:10.0f} {layout:>13} "
               f"{rates[best] / base:8.2f}x {rates[best] * flops / 1e9:8.1f} {bf16:10.0f} "
-              f"{bf16 / base:8.2f}x")
+              f"{bf16 / base:8.2f}x {comp_cols}")
         if len(rates) > 1:
             print(f"{'':>16} (fast fp32 path: NCHW {rates[False]:.0f} img/s, "
                   f"channels_last {rates[True]:.0f} img/s; {flops / 1e6:.0f} MFLOP per image)")
         else:
             print(f"{'':>16} ({flops / 1e6:.2f} MFLOP per image)")
+        if compile_seconds is not None:
+            print(f"{'':>16} (fp32+compile, {'channels_last' if cl else 'contiguous'}: one-time "
+                  f"compilation {compile_seconds:.1f} s in the first step, not in its images/s)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ pruned model's metrics before retraining, optionally rewinds the kept weights, a
 with the mask held fixed. Every epoch ends with an atomic checkpoint (model, optimizer,
 generator state, metrics so far), so a killed run resumes where it stopped and ends with the
 metrics an uninterrupted run would have.
+
+With ``compile=True`` the forward pass of training and evaluation goes through
+``train.compile_forward(model)``; everything else (state dicts, masks, pruning, rewinding,
+the optimizer) acts on the original module, whose parameters the compiled one shares, so
+checkpoints keep their plain parameter names.
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ def _new_model(s: RunSettings, dev: torch.device):
     return model
 
 
+def _forward(s: RunSettings, model):
+    """The callable for the forward pass: the compiled model, or None (the model itself)."""
+    return train.compile_forward(model) if s.compile else None
+
+
 def _optimizer(s: RunSettings, model):
     return train.make_optimizer(model, s.optimizer, s.lr, s.momentum, s.weight_decay)
 
@@ -59,7 +69,7 @@ def _state(model) -> dict:
 
 
 def _epochs(s, model, data, opt, gen, mask, start, stop, record, ckpt, run, extra, desc,
-            progress):
+            progress, fwd=None):
     """Train epochs ``start..stop-1``, appending to ``record['history']``, checkpointing each."""
     from tqdm import tqdm
 
@@ -68,9 +78,9 @@ def _epochs(s, model, data, opt, gen, mask, start, stop, record, ckpt, run, extr
                       disable=not progress):
         t0 = time.perf_counter()
         m = train.train_epoch(model, data, opt, gen, s.batch_size, s.loss, s.augment, mask, cl,
-                              s.precision)
+                              s.precision, forward=fwd)
         if (epoch + 1) % s.eval_every == 0 or epoch + 1 == stop:
-            m.update(_evaluate(s, model, data, with_train=False))
+            m.update(_evaluate(s, model, data, with_train=False, fwd=fwd))
         m["epoch"] = epoch + 1
         m["seconds"] = time.perf_counter() - t0
         record["history"].append(m)
@@ -80,9 +90,10 @@ def _epochs(s, model, data, opt, gen, mask, start, stop, record, ckpt, run, extr
         write_json(run.metrics_path, dict(ckpt["record"], status="running"))
 
 
-def _evaluate(s: RunSettings, model, data, with_train: bool = True) -> dict:
+def _evaluate(s: RunSettings, model, data, with_train: bool = True, fwd=None) -> dict:
     return train.evaluate(model, data, s.loss, train=with_train,
-                          channels_last=_channels_last(s, data.device), precision=s.precision)
+                          channels_last=_channels_last(s, data.device), precision=s.precision,
+                          forward=fwd)
 
 
 def _header(s: RunSettings, run: Run, model) -> dict:
@@ -104,6 +115,7 @@ def _train_dense(s: RunSettings, run: Run, progress: bool) -> dict:
     data = load_data(s)
     dev = data.device
     model = _new_model(s, dev)
+    fwd = _forward(s, model)
     opt = _optimizer(s, model)
     gen = torch.Generator().manual_seed(s.seed)
     if run.checkpoint_path.is_file():
@@ -118,8 +130,8 @@ def _train_dense(s: RunSettings, run: Run, progress: bool) -> dict:
     t0 = time.perf_counter() - sum(h["seconds"] for h in record["history"])
     ck = {"record": record}
     _epochs(s, model, data, opt, gen, None, start, s.epochs, record, ck, run, {},
-            f"w={s.width} dense", progress)
-    record["final"] = _evaluate(s, model, data)
+            f"w={s.width} dense", progress, fwd)
+    record["final"] = _evaluate(s, model, data, fwd=fwd)
     save_torch(run.cache / "weights_final.pt", _state(model))
     record["seconds"] = time.perf_counter() - t0
     record["status"] = "done"
@@ -154,7 +166,7 @@ def dense_weights(s: RunSettings, experiment: str, epoch: int | None = None) -> 
         gen = torch.Generator().manual_seed(replay.seed)
         record = {"history": []}
         _epochs(replay, model, data, opt, gen, None, 0, replay.epochs, record,
-                {"record": record}, scratch, {}, "replay", False)
+                {"record": record}, scratch, {}, "replay", False, _forward(replay, model))
         state = _state(model)
         shutil.rmtree(scratch.dir, ignore_errors=True)
     save_torch(path, state)
@@ -166,6 +178,7 @@ def _prune_retrain(s: RunSettings, run: Run, experiment: str, progress: bool) ->
     data = load_data(s)
     dev = data.device
     model = _new_model(s, dev)
+    fwd = _forward(s, model)
     epochs = s.retrain_epochs or s.epochs
     if run.checkpoint_path.is_file():
         ck = load_torch(run.checkpoint_path)
@@ -190,7 +203,7 @@ def _prune_retrain(s: RunSettings, run: Run, experiment: str, progress: bool) ->
                 mask = prune.random_mask(model, keep, fraction, mask, mgen)
             prune.apply_mask(model, mask)
             level_rec = {"level": level + 1, "mask": prune.report(mask),
-                         "pruned": _evaluate(s, model, data),
+                         "pruned": _evaluate(s, model, data, fwd=fwd),
                          "history": []}
             if s.rewind >= 0:
                 model.load_state_dict(dense_weights(s, experiment, s.rewind))
@@ -204,8 +217,8 @@ def _prune_retrain(s: RunSettings, run: Run, experiment: str, progress: bool) ->
         ckd = {"record": record}
         extra = {"level": level, "mask": prune.to_cpu(mask)}
         _epochs(s, model, data, opt, gen, mask, start, epochs, record["levels"][level], ckd,
-                run, extra, f"w={s.width} {s.prune} L{level + 1}", progress)
-        record["levels"][level]["final"] = _evaluate(s, model, data)
+                run, extra, f"w={s.width} {s.prune} L{level + 1}", progress, fwd)
+        record["levels"][level]["final"] = _evaluate(s, model, data, fwd=fwd)
         start = None
         save_torch(run.checkpoint_path, {"level": level + 1, "epoch": None,
                                          "model": _state(model), "mask": prune.to_cpu(mask),

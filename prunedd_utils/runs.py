@@ -56,6 +56,10 @@ class RunSettings:
     augment: bool = _f(False, "random crop (4-pixel padding) and horizontal flip")
     eval_every: int = _f(1, "test metrics every this many epochs (and always at the end)")
     precision: str = _f("fp32", "fp32, or bf16 (autocast mixed precision; faster on AMX CPUs)")
+    compile: bool = _f(False, "torch.compile (inductor) the forward pass of training and "
+                       "evaluation: a one-time compilation of tens of seconds per run (needs a "
+                       "C++ compiler), then ResNet-20 trains ~1.2-1.3x faster on a CPU (no gain "
+                       "for the two-layer net); fp32, the same results up to float rounding")
     # pruning
     prune: str = _f("none", "none (dense run), magnitude or random (global, unstructured)")
     keep: int = _f(0, "exact number of conv/linear weights to keep (0 = use the fields below)")
@@ -130,6 +134,8 @@ class RunSettings:
             raise ValueError(f"weight_decay must be in [0, inf), got {self.weight_decay!r}")
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be True or False, got {self.augment!r}")
+        if not isinstance(self.compile, bool):
+            raise ValueError(f"compile must be True or False, got {self.compile!r}")
         if self.prune not in ("none", "magnitude", "random"):
             raise ValueError(f"prune must be one of none, magnitude, random, got {self.prune!r}")
         if not self.is_pruned:
