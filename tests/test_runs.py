@@ -253,3 +253,21 @@ def test_sweep_table_and_command_line(store, capsys):
 def test_sweep_without_running_leaves_out_unfinished_runs(store):
     assert runs.sweep([SMALL], "nothing", progress=False, run=False) == []
     assert not Path(store / "results" / "nothing").exists()
+
+
+def test_rewinding_restores_the_initial_and_replays_the_trained_weights(store):
+    # Rewinding to epoch e needs the dense weights after e epochs. Epoch 0 is the seeded
+    # initialisation; other epochs are replayed from it, so a replay of the whole dense
+    # training must give back, exactly, the final weights the run itself saved.
+    s = dataclasses.replace(SMALL, prune="magnitude", prune_fraction=0.5, rewind=0)
+    experiment.execute(s.dense(), "rewind", progress=False)
+    cache = Run(s.dense(), "rewind").cache
+    init = experiment.dense_weights(s, "rewind", 0)
+    torch.manual_seed(s.seed)  # the initialisation depends on the seed only
+    fresh = s.dense().build_model().state_dict()
+    assert all(torch.equal(init[k], fresh[k]) for k in fresh)
+    final = experiment.dense_weights(s, "rewind")
+    (cache / "weights_final.pt").unlink()
+    replayed = experiment.dense_weights(s, "rewind")
+    assert all(torch.equal(final[k], replayed[k]) for k in final)
+    assert not all(torch.equal(final[k], init[k]) for k in final)
