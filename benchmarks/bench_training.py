@@ -128,8 +128,8 @@ def main():
     args = parser.parse_args()
     scale = 0.1 if args.quick else 1.0
     cases = [  # name, width, data set, augment, timed steps
-        ("resnet20", 4, "cifar10", True, 40),
-        ("resnet20", 16, "cifar10", True, 10),
+        ("resnet20", 4, "cifar10", True, 60),
+        ("resnet20", 16, "cifar10", True, 24),
         ("two_layer", 512, "fashion_mnist", False, 200),
     ]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu, batch 128")
