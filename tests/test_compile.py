@@ -11,7 +11,7 @@ import time
 
 import pytest
 import torch
-from store_tools import write_fake_fashion_mnist
+from store_tools import temporary_store
 
 from prunedd_utils import data, experiment, models, prune, runs, train
 from prunedd_utils.runs import Run, RunSettings
@@ -26,15 +26,9 @@ RTOL = 1e-4
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    """Results, cache and (synthetic) data in a temporary folder; one BLAS thread."""
-    root = write_fake_fashion_mnist(tmp_path / "data", n_train=400, n_test=400)
-    monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(root))
-    monkeypatch.setenv("PRUNEDD_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("PRUNEDD_CACHE", str(tmp_path / "cache"))
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield tmp_path
-    torch.set_num_threads(before)
+    """A temporary store with 400 training and 400 test images (see _masked_epoch)."""
+    with temporary_store(tmp_path, monkeypatch, n_train=400, n_test=400) as path:
+        yield path
 
 
 def _masked_epoch(dd: data.DeviceData, compiled: bool):

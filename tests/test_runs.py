@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from store_tools import write_fake_fashion_mnist
+from store_tools import temporary_store
 
 from prunedd_utils import experiment, runs
 from prunedd_utils.runs import Run, RunSettings
@@ -25,15 +25,9 @@ SMALL = RunSettings(width=16, n_train=400, n_test=200, label_noise=0.1, epochs=3
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    """Results, cache and (synthetic) data in a temporary folder; one BLAS thread."""
-    root = write_fake_fashion_mnist(tmp_path / "data")
-    monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(root))
-    monkeypatch.setenv("PRUNEDD_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("PRUNEDD_CACHE", str(tmp_path / "cache"))
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield tmp_path
-    torch.set_num_threads(before)
+    """Results, cache and (synthetic) data in a temporary folder; one torch thread."""
+    with temporary_store(tmp_path, monkeypatch) as path:
+        yield path
 
 
 def _strip_times(obj):
