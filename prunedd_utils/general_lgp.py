@@ -160,8 +160,7 @@ def dc_law(m: Moments, n: int, exact: bool = True) -> DCLaw:
     b_bar = U.T @ m.b
     beta_bar = b_bar / lam
     sigma = np.sqrt(max(m.ey2 - b_bar @ beta_bar, 0.0))
-    mean_bar, var_bar = lgp.dc_moments(lam, beta_bar, sigma, n, exact=exact)
-    tau2 = lgp.dense_tau2(lam, beta_bar, sigma, n, exact=exact)
+    mean_bar, var_bar, tau2 = lgp.dc_prediction(lam, beta_bar, sigma, n, exact=exact)
     return DCLaw(U @ mean_bar, U, np.sqrt(var_bar), float(tau2))
 
 
@@ -200,8 +199,7 @@ def _retrained_risks(m: Moments, masks: np.ndarray, n: int, exact: bool) -> np.n
     cov_ss = m.cov[idx[:, :, None], idx[:, None, :]]
     b_s = m.b[idx]
     sigma2 = m.ey2 - (b_s * np.linalg.solve(cov_ss, b_s[..., None])[..., 0]).sum(-1)
-    factor = lgp.dense_tau2(np.ones(s), np.zeros(s), 1.0, n, exact=exact)
-    return np.maximum(sigma2, 0.0) * factor
+    return np.maximum(sigma2, 0.0) * lgp.least_squares_factor(s, n, exact)
 
 
 def pruning_theory(
@@ -212,6 +210,7 @@ def pruning_theory(
     methods: tuple[str, ...] = METHODS,
     draws: int = 400,
     exact: bool = True,
+    law: DCLaw | None = None,
 ) -> dict:
     """Predicted risks of train-prune (Def. 4) and train-prune-retrain (Def. 5).
 
@@ -220,6 +219,7 @@ def pruning_theory(
     over the same draws of the dense risk of the problem restricted to the kept support S
     (Def. 5: cov_SS, beta*_S, sigma_S^2, same n, fresh samples). Returns
     ``{"dense": tau2, method: {"pruned": (mean, se), "retrained": (mean, se), "masks": ...}}``.
+    ``law`` is ``dc_law(m, n, exact)`` when the caller already has it (a sweep over s).
     """
     n = checks.integer("n", n, 1)
     s = checks.integer("s", s, 1)
@@ -228,7 +228,7 @@ def pruning_theory(
         _method(method)
     if s in (n - 1, n) and s < m.p:
         raise ValueError(f"s must be in [1, n-2] or [n+1, p] (retraining diverges), got {s}")
-    law = dc_law(m, n, exact)
+    law = dc_law(m, n, exact) if law is None else law
     out: dict = {"dense": law.tau2}
     if s >= m.p:  # nothing to prune
         for method in methods:
@@ -293,17 +293,32 @@ def train_prune_retrain(
 ) -> dict:
     """Empirical pipeline on batched data (..., n, p): min-norm fit, prune to s, retrain.
 
-    Returns ``{"dense": theta, method: {"mask", "pruned", "retrained", ["fresh"]}}``. The
-    Hessian score uses the empirical diagonal mean_k X_ki^2. ``retrained`` refits on the same
-    data; ``fresh`` (when X_fresh, y_fresh are given) refits on an independent sample.
-    ``solver`` is the min-norm routine (:func:`pinv_solve` for rank-deficient designs).
+    Returns ``{"dense": theta, method: {"mask", "pruned", "retrained", ["fresh"]}}``; see
+    :func:`prune_retrain`. ``solver`` is the min-norm routine (:func:`pinv_solve` for
+    rank-deficient designs).
     """
     X = np.asarray(X, dtype=float)
     s = checks.integer("s", s, 1, X.shape[-1])
     for method in methods:
         _method(method)
     theta = solver(X, y)
-    out: dict = {"dense": theta}
+    return {"dense": theta, **prune_retrain(X, y, theta, s, methods, X_fresh, y_fresh, solver)}
+
+
+def prune_retrain(
+    X, y, theta, s: int, methods=METHODS, X_fresh=None, y_fresh=None, solver=lgp.min_norm
+) -> dict:
+    """Prune a fitted ``theta`` (..., p) to s weights and refit: ``{method: {...}}``.
+
+    Each method gives ``mask``, ``pruned`` and ``retrained`` (refit on the same data) and,
+    when X_fresh, y_fresh are given, ``fresh`` (refit on an independent sample). The Hessian
+    score uses the empirical diagonal mean_k X_ki^2.
+    """
+    X = np.asarray(X, dtype=float)
+    s = checks.integer("s", s, 1, X.shape[-1])
+    for method in methods:
+        _method(method)
+    out: dict = {}
     hess = (X**2).mean(-2)
     for method in methods:
         mask = prune_mask(theta, s, method, hess)

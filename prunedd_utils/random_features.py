@@ -160,10 +160,13 @@ def experiment(
         for j, p in enumerate(p_grid):
             m = full.subset(np.arange(p))
             X, Xf = phi[..., :p], phi_f[..., :p]
-            res["sim_dense"][w, j] = glgp.risk(lgp.min_norm(X, y), m).mean()
+            theta = lgp.min_norm(X, y)  # the dense fit, shared by every s
+            law = glgp.dc_law(m, n)  # the DC law, shared by every s
+            res["sim_dense"][w, j] = glgp.risk(theta, m).mean()
+            res["theory_dense"][w, j] = law.tau2
             for s in s_grid:
-                th = glgp.pruning_theory(m, n, int(min(s, p)), rng, methods, theory_draws)
-                res["theory_dense"][w, j] = th["dense"]
+                th = glgp.pruning_theory(m, n, int(min(s, p)), rng, methods, theory_draws,
+                                         law=law)
                 if s >= p:
                     for k in methods:
                         for kind in ("pruned", "retrained"):
@@ -174,7 +177,7 @@ def experiment(
                             W[:p], u, np.ones(p, bool))
                         res["sim"][s][k]["best"][w, j] = glgp.best_on_support(m, np.arange(p))[1]
                     continue
-                fits = glgp.train_prune_retrain(X, y, int(s), methods, Xf, y_f)
+                fits = glgp.prune_retrain(X, y, theta, int(s), methods, Xf, y_f)
                 for k in methods:
                     for kind in ("pruned", "retrained"):
                         res["theory"][s][k][kind][w, j] = th[k][kind][0]

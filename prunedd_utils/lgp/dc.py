@@ -70,11 +70,36 @@ def _tau2_over(lam: np.ndarray, beta: np.ndarray, sigma: float, n: int, zeta: fl
     return float(num / den)
 
 
-def _under_factor(p: int, n: int, exact: bool) -> float:
-    """Risk / sigma^2 of least squares with p < n features: (n-1)/(n-p-1) or n/(n-p)."""
+def least_squares_factor(p: int, n: int, exact: bool = True) -> float:
+    """Risk / sigma^2 of least squares with p < n features: (n-1)/(n-p-1) or n/(n-p).
+
+    The exact form holds for Gaussian designs (infinite at p = n - 1); ``exact=False`` gives
+    the asymptotic DC.
+    """
     if exact:
         return (n - 1) / (n - p - 1) if p < n - 1 else np.inf
     return n / (n - p)
+
+
+def _prediction(lam, beta, sigma, n, exact) -> tuple[np.ndarray, np.ndarray, float]:
+    """DC mean, variance and risk tau^2 of a checked problem (one fixed-point solve)."""
+    p = lam.size
+    if p < n:
+        dof = (n - p - 1) if exact else (n - p)
+        var = sigma**2 / (dof * lam) if dof > 0 else np.full(p, np.inf)
+        return beta.copy(), var, sigma**2 * least_squares_factor(p, n, exact)
+    zeta = _zeta(lam, n)
+    tau2 = _tau2_over(lam, beta, sigma, n, zeta)
+    return lam * beta / (lam + zeta), tau2 * lam / (n * (lam + zeta) ** 2), tau2
+
+
+def dc_prediction(lam, beta, sigma, n, exact: bool = True):
+    """The whole DC prediction at once: per-coordinate mean and variance, and the risk tau^2.
+
+    The same numbers as :func:`dc_moments` and :func:`dense_tau2` with one solve of the
+    fixed point instead of two.
+    """
+    return _prediction(*_check_problem(lam, beta, sigma, n), exact)
 
 
 def dense_tau2(lam, beta, sigma, n, exact: bool = True) -> float:
@@ -83,11 +108,7 @@ def dense_tau2(lam, beta, sigma, n, exact: bool = True) -> float:
     p < n: ``sigma^2 (n-1)/(n-p-1)`` (exact for Gaussian designs; infinite at p = n-1) or,
     with ``exact=False``, the asymptotic ``sigma^2 n/(n-p)``. p > n: Def. 4 (eq. 9).
     """
-    lam, beta, sigma, n = _check_problem(lam, beta, sigma, n)
-    p = lam.size
-    if p < n:
-        return sigma**2 * _under_factor(p, n, exact)
-    return _tau2_over(lam, beta, sigma, n, _zeta(lam, n))
+    return float(dc_prediction(lam, beta, sigma, n, exact)[2])
 
 
 def dc_moments(lam, beta, sigma, n, exact: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -97,12 +118,5 @@ def dc_moments(lam, beta, sigma, n, exact: bool = True) -> tuple[np.ndarray, np.
     p < n: mean ``beta``, variance ``sigma^2/((n-p-1) lam)`` (exact; the true marginal is a
     scaled Student t with n-p+1 degrees of freedom) or ``sigma^2/((n-p) lam)`` (asymptotic).
     """
-    lam, beta, sigma, n = _check_problem(lam, beta, sigma, n)
-    p = lam.size
-    if p < n:
-        dof = (n - p - 1) if exact else (n - p)
-        var = sigma**2 / (dof * lam) if dof > 0 else np.full(p, np.inf)
-        return beta.copy(), var
-    zeta = _zeta(lam, n)
-    tau2 = _tau2_over(lam, beta, sigma, n, zeta)
-    return lam * beta / (lam + zeta), tau2 * lam / (n * (lam + zeta) ** 2)
+    mean, var, _ = dc_prediction(lam, beta, sigma, n, exact)
+    return mean, var

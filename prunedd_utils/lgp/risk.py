@@ -30,7 +30,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from .. import checks
-from .dc import _tau2_over, _under_factor, _zeta
+from .dc import _prediction, least_squares_factor
 
 METHODS = ("dense", "magnitude", "hessian", "oracle")
 
@@ -107,7 +107,8 @@ def _check_method(method, s, retrain, n) -> int | None:
     return s
 
 
-def _check_inputs(lam, beta, sigma, n, ps, s, method, retrain):
+def check_grid(lam, beta, sigma, n, ps):
+    """Check a problem and its grid of p values (each in [1, P], none equal to n)."""
     lam = checks.positive_vector("lam", lam)
     beta = checks.finite_vector("beta", beta, lam.size)
     sigma = checks.nonnegative("sigma", sigma)
@@ -119,6 +120,11 @@ def _check_inputs(lam, beta, sigma, n, ps, s, method, retrain):
     for q in ps_list:
         if q == n:
             raise ValueError(f"p must be in [1, {lam.size}] and != n = {n}, got {q}")
+    return lam, beta, sigma, n, ps_list
+
+
+def _check_inputs(lam, beta, sigma, n, ps, s, method, retrain):
+    lam, beta, sigma, n, ps_list = check_grid(lam, beta, sigma, n, ps)
     s = _check_method(method, s, retrain, n)
     return lam, beta, sigma, n, ps_list, s
 
@@ -132,24 +138,15 @@ def _oracle_order(lam: np.ndarray, beta: np.ndarray) -> np.ndarray:
 
 
 def _reduced(lam, beta, sigma, n, p, exact):
-    """DC mean, variance and effective noise sigma_p^2 of the model on the first p features."""
-    lp, bp = lam[:p], beta[:p]
+    """DC mean, variance, effective noise sigma_p^2 and risk of the model on the first p."""
     sig2 = sigma**2 + float(np.sum(lam[p:] * beta[p:] ** 2))
-    if p < n:
-        dof = (n - p - 1) if exact else (n - p)
-        var = sig2 / (dof * lp) if dof > 0 else np.full(p, np.inf)
-        return bp.copy(), var, sig2, sig2 * _under_factor(p, n, exact)
-    zeta = _zeta(lp, n)
-    tau2 = _tau2_over(lp, bp, np.sqrt(sig2), n, zeta)
-    return lp * bp / (lp + zeta), tau2 * lp / (n * (lp + zeta) ** 2), sig2, tau2
+    mu, var, tau2 = _prediction(lam[:p], beta[:p], np.sqrt(sig2), n, exact)
+    return mu, var, sig2, tau2
 
 
 def _retrained_dense(lam_s, beta_s, sig2_s, n, exact) -> float:
     """Expected risk of least squares refit on a kept set, fresh sample (Def. 5, given S)."""
-    s = lam_s.size
-    if s < n:
-        return sig2_s * _under_factor(s, n, exact)
-    return _tau2_over(lam_s, beta_s, np.sqrt(sig2_s), n, _zeta(lam_s, n))
+    return _prediction(lam_s, beta_s, np.sqrt(sig2_s), n, exact)[2]
 
 
 def theory_curve(lam, beta, sigma, n, ps, s=None, method="dense", retrain=False, *,
@@ -204,7 +201,7 @@ def _threshold_risks(lam, beta, n, s, method, retrain, exact, pending, out) -> N
     if retrain:
         lost = np.add.reduceat((1.0 - keep_probability(mu, var, cut)) * lam_f * beta_f**2,
                                starts)
-        risks = (sig2 + lost) * _under_factor(s, n, exact)
+        risks = (sig2 + lost) * least_squares_factor(s, n, exact)
     else:
         risks = sig2 + np.add.reduceat(threshold_loss(lam_f, mu, var, beta_f, cut), starts)
     out[[item[0] for item in pending]] = risks

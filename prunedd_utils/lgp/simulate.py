@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import checks
-from .risk import METHODS, _oracle_order
+from .risk import METHODS, _oracle_order, check_grid
 from .solve import min_norm
 
 PRUNERS = ("magnitude", "hessian", "oracle")
@@ -75,18 +75,8 @@ def simulate_curve(lam, beta, sigma, n, ps, s=None, trials: int = 20, seed: int 
     ``<m>_rt_fresh`` for m in magnitude, hessian, oracle. Trials are processed in chunks of
     bounded memory; the chunking depends only on (n, P), so results depend only on ``seed``.
     """
-    lam = checks.positive_vector("lam", lam)
-    beta = checks.finite_vector("beta", beta, lam.size)
-    sigma = checks.nonnegative("sigma", sigma)
-    n = checks.integer("n", n, 1)
+    lam, beta, sigma, n, ps_list = check_grid(lam, beta, sigma, n, ps)
     big_p = lam.size
-    ps_arr = np.atleast_1d(np.asarray(ps))
-    if ps_arr.ndim != 1 or ps_arr.size == 0:
-        raise ValueError(f"ps must be a non-empty 1-D sequence, got shape {ps_arr.shape}")
-    ps_list = [checks.integer("p", q, 1, big_p) for q in ps_arr.tolist()]
-    for q in ps_list:
-        if q == n:
-            raise ValueError(f"p must be in [1, {big_p}] and != n = {n}, got {q}")
     if s is not None:
         s = checks.integer("s", s, 1)
     trials = checks.integer("trials", trials, 2)
