@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,35 +201,39 @@ def field_help() -> dict[str, str]:
 # --------------------------------------------------------------------------- atomic files
 
 
-def write_json(path: Path, obj) -> None:
-    """Write ``obj`` as indented JSON atomically (a reader sees the old or the new file)."""
+@contextmanager
+def _atomic(path: Path):
+    """A temporary file beside ``path`` that replaces it only if the block succeeds.
+
+    ``os.replace`` is atomic, so a reader (or a run killed mid-write) sees the old file or
+    the new one, never a torn one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=1, sort_keys=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json(path: Path, obj) -> None:
+    """Write ``obj`` as indented JSON atomically (a reader sees the old or the new file)."""
+    with _atomic(path) as tmp, open(tmp, "w") as fh:
+        json.dump(obj, fh, indent=1, sort_keys=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def save_torch(path: Path, obj) -> None:
     """``torch.save`` atomically (temporary file in the same folder, then ``os.replace``)."""
     import torch
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with _atomic(path) as tmp:
         torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_torch(path: Path):
