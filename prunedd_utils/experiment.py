@@ -69,14 +69,18 @@ def _state(model) -> dict:
 
 
 def _epochs(s, model, data, opt, gen, mask, start, stop, record, ckpt, run, extra, desc,
-            progress, fwd=None):
-    """Train epochs ``start..stop-1``, appending to ``record['history']``, checkpointing each."""
+            progress, fwd=None, total=None):
+    """Train epochs ``start..stop-1``, appending to ``record['history']``, checkpointing each.
+
+    The learning-rate schedule runs over ``total`` epochs (default ``stop``).
+    """
     from tqdm import tqdm
 
     cl = _channels_last(s, data.device)
     for epoch in tqdm(range(start, stop), desc=desc, initial=start, total=stop, leave=False,
                       disable=not progress):
         t0 = time.perf_counter()
+        train.set_lr(opt, train.lr_at(s.schedule, s.lr, epoch, total or stop, s.milestones, s.gamma))
         m = train.train_epoch(model, data, opt, gen, s.batch_size, s.loss, s.augment, mask, cl,
                               s.precision, forward=fwd)
         if (epoch + 1) % s.eval_every == 0 or epoch + 1 == stop:
@@ -166,7 +170,8 @@ def dense_weights(s: RunSettings, experiment: str, epoch: int | None = None) -> 
         gen = torch.Generator().manual_seed(replay.seed)
         record = {"history": []}
         _epochs(replay, model, data, opt, gen, None, 0, replay.epochs, record,
-                {"record": record}, scratch, {}, "replay", False, _forward(replay, model))
+                {"record": record}, scratch, {}, "replay", False, _forward(replay, model),
+                total=d.epochs)
         state = _state(model)
         shutil.rmtree(scratch.dir, ignore_errors=True)
     save_torch(path, state)
@@ -287,6 +292,45 @@ def two_layer_settings(
     return out
 
 
+def resnet20_settings(
+    widths=(3, 4, 5, 6, 8, 10, 12, 16, 20),
+    base_widths=(5, 8, 10),
+    random_bases=(5, 8),
+    random_widths=(8, 12, 20),
+    base_seeds=(1, 2),
+    n_train=4000,
+    n_test=0,
+    epochs=50,
+    lr=1e-3,
+    schedule="cosine",
+    batch_size=128,
+    eval_every=10,
+) -> list[RunSettings]:
+    """ResNet-20 of width k on CIFAR-10 (the paper's Figs. 1 and 5), seed 0.
+
+    Dense runs at every width; every dense model wider than a base width pruned by global
+    magnitude to the base model's prunable-weight count and retrained as long as the dense
+    run (the no-retraining control is the pruned model before retraining, recorded by every
+    pruned run); random pruning to the bases in ``random_bases`` from ``random_widths``;
+    extra seeds ``base_seeds`` of the dense base models (the line to beat).
+    """
+    def dense(w, seed=0):
+        return RunSettings(dataset="cifar10", model="resnet20", width=int(w),
+                           n_train=int(n_train), n_test=int(n_test), augment=True, seed=seed,
+                           epochs=int(epochs), lr=float(lr), schedule=schedule,
+                           batch_size=int(batch_size), eval_every=int(eval_every))
+
+    out = [dense(w) for w in sorted(widths, reverse=True)]
+    out += [dense(b, int(seed)) for seed in base_seeds for b in base_widths]
+    for b in base_widths:
+        out += [dataclasses.replace(dense(w), prune="magnitude", base_width=int(b))
+                for w in sorted(widths, reverse=True) if w > b]
+    for b in random_bases:
+        out += [dataclasses.replace(dense(w), prune="random", base_width=int(b))
+                for w in sorted(random_widths, reverse=True) if w > b]
+    return out
+
+
 SWEEPS = {
     "two_layer": {
         "experiment": "two_layer",
@@ -296,6 +340,16 @@ SWEEPS = {
             "tiny": {"widths": (4, 16), "base_widths": (4,), "n_train": 256, "epochs": 2,
                      "eval_every": 1},
         },
+    },
+}
+SWEEPS["resnet20"] = {
+    "experiment": "resnet20",
+    "settings": resnet20_settings,
+    "presets": {
+        "default": {},
+        "tiny": {"widths": (2, 3), "base_widths": (2,), "random_bases": (2,),
+                 "random_widths": (3,), "base_seeds": (), "n_train": 256, "n_test": 256,
+                 "epochs": 2, "eval_every": 1},
     },
 }
 """Named sweeps for ``python -m prunedd_utils.runs sweep NAME --preset PRESET``."""

@@ -48,7 +48,12 @@ class RunSettings:
     seed: int = _f(0, "seed of the initialisation, batch order, augmentation, random masks")
     # training (the same for dense training and for retraining)
     optimizer: str = _f("adam", "adam or sgd (with momentum)")
-    lr: float = _f(1e-3, "learning rate (constant)")
+    lr: float = _f(1e-3, "(initial) learning rate")
+    schedule: str = _f("constant", "learning-rate schedule per epoch: constant, step (times "
+                       "gamma at each milestone) or cosine (to 0 at the last epoch); "
+                       "retraining runs the schedule anew over its epochs")
+    milestones: tuple = _f((), "epochs at which the step schedule multiplies lr by gamma")
+    gamma: float = _f(0.1, "factor of the step schedule")
     momentum: float = _f(0.9, "SGD momentum (ignored by Adam)")
     weight_decay: float = _f(0.0, "L2 penalty coefficient")
     batch_size: int = _f(128, "mini-batch size")
@@ -125,6 +130,13 @@ class RunSettings:
         if self.precision not in train.PRECISIONS:
             raise ValueError(f"precision must be one of {train.PRECISIONS}, "
                              f"got {self.precision!r}")
+        if self.schedule not in train.SCHEDULES:
+            raise ValueError(f"schedule must be one of {train.SCHEDULES}, got {self.schedule!r}")
+        if not 0 < self.gamma <= 1:
+            raise ValueError(f"gamma must be in (0, 1], got {self.gamma!r}")
+        if not all(isinstance(m, int) and 1 <= m <= self.epochs for m in self.milestones):
+            raise ValueError(f"milestones must be epochs in [1, {self.epochs}], "
+                             f"got {self.milestones!r}")
         if self.loss not in train.LOSSES:
             raise ValueError(f"loss must be one of {train.LOSSES}, got {self.loss!r}")
         if not self.lr > 0:

@@ -13,6 +13,7 @@ on. The compiled module shares those parameters, so an in-place mask reaches it 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -25,6 +26,32 @@ from .data import DeviceData
 OPTIMIZERS = ("adam", "sgd")
 LOSSES = ("ce", "mse")
 PRECISIONS = ("fp32", "bf16")
+SCHEDULES = ("constant", "step", "cosine")
+
+
+def lr_at(
+    schedule: str, lr: float, epoch: int, total: int, milestones=(), gamma: float = 0.1
+) -> float:
+    """The learning rate of epoch ``epoch`` (0-based) of ``total``, set once per epoch.
+
+    ``constant`` keeps ``lr``; ``step`` multiplies it by ``gamma`` at each epoch of
+    ``milestones`` (the ResNet recipe); ``cosine`` decays it from ``lr`` towards 0 as
+    ``lr * (1 + cos(pi * epoch / total)) / 2``. A function of the epoch only, so a resumed
+    run sets the same rates as an uninterrupted one.
+    """
+    if schedule == "constant":
+        return lr
+    if schedule == "step":
+        return lr * gamma ** sum(epoch >= m for m in milestones)
+    if schedule == "cosine":
+        return lr * 0.5 * (1.0 + math.cos(math.pi * epoch / total))
+    raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+
+
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Set the learning rate of every parameter group."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
 
 
 def autocast(device: torch.device, precision: str):

@@ -198,3 +198,15 @@ def test_resnet20_train_prune_retrain_on_512_real_cifar10_images(tmp_path, monke
         assert 0 <= stage["test_err"] <= 1 and stage["test_loss"] > 0
     assert m["final"]["train_err"] < 0.9  # learnt something in 2 epochs (chance: 0.9)
     assert len(m["levels"][0]["history"]) == 2
+
+
+def test_lr_schedules_closed_forms():
+    from prunedd_utils import train
+
+    assert train.lr_at("constant", 0.1, 7, 10) == 0.1
+    assert [train.lr_at("step", 1.0, e, 10, (3, 6), 0.5) for e in (0, 2, 3, 5, 6, 9)] == [
+        1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    assert train.lr_at("cosine", 2.0, 0, 10) == 2.0
+    assert abs(train.lr_at("cosine", 2.0, 5, 10) - 1.0) < 1e-12
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        train.lr_at("linear", 1.0, 0, 10)
