@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from prunedd_utils import lgp
+from prunedd_utils.theory import lgp
 
 N, S, BIG_P, C, SIGMA = 200, 40, 1000, 10.0, 1.0
 CURVES = [("dense", False), ("magnitude", False), ("hessian", False), ("oracle", False),

@@ -32,7 +32,7 @@
 #    form of Hastie et al. {cite:p}`hastie2019surprises`.
 #
 # The next chapter, {ref}`chap-lgp-pruning`, uses the DC to predict the risk of pruned
-# models. All computations are in `prunedd_utils.lgp`; this chapter runs on the CPU in
+# models. All computations are in `prunedd_utils.theory.lgp`; this chapter runs on the CPU in
 # well under a minute (sizes are stated with each experiment).
 
 # %% tags=["parameters"]
@@ -56,8 +56,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
-from prunedd_utils import lgp
 from prunedd_utils.plotting import COLORS, use_style
+from prunedd_utils.theory import lgp
 
 use_style()
 

@@ -31,7 +31,7 @@
 # 4. explains the one place where theory and simulation part ways (retraining on the same
 #    sample), and closes with the paper's "denoising" argument as a small experiment.
 #
-# Computations live in `prunedd_utils.lgp`. The defaults run on two CPU cores in under a
+# Computations live in `prunedd_utils.theory.lgp`. The defaults run on two CPU cores in under a
 # minute.
 
 # %% tags=["parameters"]
@@ -66,8 +66,8 @@ denoise_trials = 100  # simulated data sets per entry
 import matplotlib.pyplot as plt
 import numpy as np
 
-from prunedd_utils import lgp
 from prunedd_utils.plotting import COLORS, LABELS, use_style
+from prunedd_utils.theory import lgp
 
 use_style()
 

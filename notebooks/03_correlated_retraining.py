@@ -30,8 +30,8 @@
 #    locates the correlation $c^\star$ at which retraining starts to beat pruning alone.
 #
 # Everything runs on the CPU in well under a minute. The computations live in
-# `prunedd_utils.general_lgp` (any covariance) and `prunedd_utils.correlated` (Lemma 1 and
-# the family), on top of the diagonal theory in `prunedd_utils.lgp`.
+# `prunedd_utils.theory.general_sigma` (any covariance) and `prunedd_utils.theory.correlated` (Lemma 1 and
+# the family), on top of the diagonal theory in `prunedd_utils.theory.lgp`.
 
 # %% tags=["parameters"]
 seed = 0  # seeds every random draw of the chapter
@@ -60,8 +60,7 @@ trials = 150  # simulated training sets per point
 import matplotlib.pyplot as plt
 import numpy as np
 
-from prunedd_utils import correlated, lgp
-from prunedd_utils import general_lgp as glgp
+from prunedd_utils.theory import correlated, general_sigma, lgp
 
 rng = np.random.default_rng(seed)
 
@@ -105,7 +104,7 @@ rng = np.random.default_rng(seed)
 # with the same implicit ridge level $\zeta$ and dense risk $\tau^2$ as in the diagonal
 # theory, computed from $(\lambda, \bar\beta, \sigma)$. For $p < n$ the law is centred at
 # $\beta$ with covariance $\sigma^2\Sigma^{-1}/(n-p-1)$, the exact finite-$n$ moments of a
-# Gaussian design (the convention of `prunedd_utils.lgp`, which this chapter follows
+# Gaussian design (the convention of `prunedd_utils.theory.lgp`, which this chapter follows
 # throughout; its asymptotic variant replaces $n-p-1$ by $n-p$).
 #
 # What changes is pruning. Pruning acts on the *original* coordinates, and there the
@@ -153,9 +152,9 @@ lam_check = check_rng.uniform(0.5, 3.0, 150)
 beta_check = check_rng.standard_normal(150) / np.sqrt(150)
 Q = np.linalg.qr(check_rng.standard_normal((150, 150)))[0]
 for n_check in (60, 300):
-    diag = glgp.dense_risk(glgp.lgp_moments(np.diag(lam_check), beta_check, 1.0), n_check)
-    rotated = glgp.dense_risk(
-        glgp.lgp_moments(Q @ np.diag(lam_check) @ Q.T, Q @ beta_check, 1.0), n_check
+    diag = general_sigma.dense_risk(general_sigma.lgp_moments(np.diag(lam_check), beta_check, 1.0), n_check)
+    rotated = general_sigma.dense_risk(
+        general_sigma.lgp_moments(Q @ np.diag(lam_check) @ Q.T, Q @ beta_check, 1.0), n_check
     )
     module = lgp.dense_tau2(lam_check, beta_check, 1.0, n_check)
     print(f"n={n_check}: lgp module {module:.6f}, general (diagonal) {diag:.6f}, "
@@ -286,35 +285,35 @@ def family_problem(c):
     """Moments of the LGP with covariance Sigma_c, beta prop. to 1 scaled to unit signal."""
     cov = correlated.equicorrelated_cov(lam, c)
     beta = np.ones(p) / np.sqrt(np.ones(p) @ cov @ np.ones(p))
-    return glgp.lgp_moments(cov, beta, sigma), beta
+    return general_sigma.lgp_moments(cov, beta, sigma), beta
 
 
 kinds = ("pruned", "retrained", "fresh")
-theory = {k: {kind: [] for kind in ("pruned", "retrained")} for k in glgp.METHODS}
-theory_se = {k: {kind: [] for kind in ("pruned", "retrained")} for k in glgp.METHODS}
-sim = {k: {kind: [] for kind in kinds} for k in glgp.METHODS}
-sim_se = {k: {kind: [] for kind in kinds} for k in glgp.METHODS}
+theory = {k: {kind: [] for kind in ("pruned", "retrained")} for k in general_sigma.METHODS}
+theory_se = {k: {kind: [] for kind in ("pruned", "retrained")} for k in general_sigma.METHODS}
+sim = {k: {kind: [] for kind in kinds} for k in general_sigma.METHODS}
+sim_se = {k: {kind: [] for kind in kinds} for k in general_sigma.METHODS}
 dense_theory, dense_sim, shared_error, private_error = [], [], [], []
 for c in c_grid:
     m, beta = family_problem(c)
-    out = glgp.pruning_theory(m, n, s, rng, draws=theory_draws)
+    out = general_sigma.pruning_theory(m, n, s, rng, draws=theory_draws)
     dense_theory.append(out["dense"])
-    X, y = glgp.sample_gaussian(m, n, rng, batch=(trials,))
-    X_fresh, y_fresh = glgp.sample_gaussian(m, n, rng, batch=(trials,))
-    fits = glgp.train_prune_retrain(X, y, s, X_fresh=X_fresh, y_fresh=y_fresh)
-    dense_sim.append(glgp.risk(fits["dense"], m).mean())
-    for k in glgp.METHODS:
+    X, y = general_sigma.sample_gaussian(m, n, rng, batch=(trials,))
+    X_fresh, y_fresh = general_sigma.sample_gaussian(m, n, rng, batch=(trials,))
+    fits = general_sigma.train_prune_retrain(X, y, s, X_fresh=X_fresh, y_fresh=y_fresh)
+    dense_sim.append(general_sigma.risk(fits["dense"], m).mean())
+    for k in general_sigma.METHODS:
         for kind in ("pruned", "retrained"):
             theory[k][kind].append(out[k][kind][0])
             theory_se[k][kind].append(out[k][kind][1])
         for kind in kinds:
-            r = glgp.risk(fits[k][kind], m)
+            r = general_sigma.risk(fits[k][kind], m)
             sim[k][kind].append(r.mean())
             sim_se[k][kind].append(r.std(ddof=1) / np.sqrt(trials))
     # split the magnitude-pruned error (theory) into the shared direction, c (a^T(theta-beta))^2,
     # and the private ones, (1-c) sum_i lam_i (theta_i - beta_i)^2
-    theta = glgp.dc_law(m, n).sample(theory_draws, rng)
-    err = theta * glgp.prune_mask(theta, s, "magnitude") - beta
+    theta = general_sigma.dc_law(m, n).sample(theory_draws, rng)
+    err = theta * general_sigma.prune_mask(theta, s, "magnitude") - beta
     shared_error.append(np.mean(c * (err @ np.sqrt(lam)) ** 2))
     private_error.append(np.mean((1 - c) * (err**2) @ lam))
 c_arr = np.array(c_grid)
@@ -364,7 +363,7 @@ plt.show()
 # below gives the crossover and the worst gap between theory and simulation.
 
 # %% tags=["nbval-check-output"]
-for k in glgp.METHODS:
+for k in general_sigma.METHODS:
     c_star = correlated.crossover(c_arr, theory[k]["pruned"], theory[k]["retrained"])
     c_sim = correlated.crossover(c_arr, sim[k]["pruned"], sim[k]["fresh"])
     gap0 = theory[k]["retrained"][0] - theory[k]["pruned"][0]

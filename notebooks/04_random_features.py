@@ -56,8 +56,8 @@ mc_p = 150  # features in that check
 import matplotlib.pyplot as plt
 import numpy as np
 
-from prunedd_utils import general_lgp as glgp
-from prunedd_utils import random_features as rf
+from prunedd_utils.theory import general_sigma
+from prunedd_utils.theory import random_features as rf
 
 # %% [markdown]
 # ## The model
@@ -119,8 +119,8 @@ estimate = rf.relu_moments_mc(W_check, u_check, mc_samples, check_rng)
 err_cov = np.max(np.abs(estimate.cov - exact.cov)) / np.max(np.abs(exact.cov))
 err_b = np.max(np.abs(estimate.b - exact.b) / np.abs(exact.b))
 err_y = abs(estimate.ey2 - exact.ey2) / exact.ey2
-sig_exact = glgp.equivalent_lgp(exact)[1] ** 2
-sig_mc = glgp.equivalent_lgp(estimate)[1] ** 2
+sig_exact = general_sigma.equivalent_lgp(exact)[1] ** 2
+sig_mc = general_sigma.equivalent_lgp(estimate)[1] ** 2
 worst = max(err_cov, err_b, err_y)
 print(f"max relative error: Sigma {err_cov:.2%} (of max entry), b {err_b:.2%}, E y^2 {err_y:.2%}")
 print(f"noise of the equivalent LGP with p = {mc_p}: exact {sig_exact:.3f}, Monte Carlo {sig_mc:.3f}")

@@ -13,8 +13,10 @@ import pytest
 import torch
 from store_tools import temporary_store
 
-from prunedd_utils import data, experiment, models, prune, runs, train
-from prunedd_utils.runs import Run, RunSettings
+from prunedd_utils import runs
+from prunedd_utils.neural import data, models, prune, train
+from prunedd_utils.runs import Run, RunSettings, pipeline
+from prunedd_utils.runs.store import load_torch
 
 # Inductor fuses and reorders float32 operations, so each op may round differently (relative
 # ~1e-7). One epoch is 5 Adam steps on 400 images; with lr 1e-2 the weights move by ~1e-2
@@ -79,18 +81,18 @@ def test_pruned_run_with_compile_matches_eager_and_saves_plain_keys(store):
                     prune="magnitude", base_width=4)
     c = dataclasses.replace(s, compile=True)
     assert c.hash != s.hash and c.dense().compile  # its own runs, dense one included
-    eager = experiment.execute(s, "eager", progress=False)
+    eager = pipeline.execute(s, "eager", progress=False)
     torch._dynamo.utils.counters.clear()
-    comp = experiment.execute(c, "comp", progress=False)
+    comp = pipeline.execute(c, "comp", progress=False)
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1  # it did compile
     for stage in ("dense", "final"):
         for k, v in eager[stage].items():
             if k.endswith("loss"):
                 assert comp[stage][k] == pytest.approx(v, rel=RTOL), (stage, k)
     assert comp["levels"][0]["mask"]["kept"] == 784 * 4 + 40
-    weights = runs.load_torch(Run(c.dense(), "comp").cache / "weights_final.pt")
+    weights = load_torch(Run(c.dense(), "comp").cache / "weights_final.pt")
     assert list(weights) == list(models.two_layer(16).state_dict())
-    mask = runs.load_torch(Run(c, "comp").cache / "mask_1.pt")
+    mask = load_torch(Run(c, "comp").cache / "mask_1.pt")
     assert list(mask) == prune.prunable_names(models.two_layer(16))
 
 
@@ -98,7 +100,7 @@ def test_pruned_run_with_compile_matches_eager_and_saves_plain_keys(store):
 def test_compile_must_be_a_bool_before_any_file_or_compute(store, value):
     s = RunSettings(width=16, n_train=400, epochs=1, compile=value)
     with pytest.raises(ValueError, match="^compile must be True or False"):
-        experiment.execute(s, "bad")
+        pipeline.execute(s, "bad")
     with pytest.raises(ValueError, match="^compile must be True or False"):
         runs.sweep([RunSettings(), s], "bad")
     assert not (store / "results").exists() and not (store / "cache").exists()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from prunedd_utils import correlated
+from prunedd_utils.theory import correlated
 
 
 @pytest.fixture(scope="module")

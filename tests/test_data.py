@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from prunedd_utils import data
+from prunedd_utils.neural import data
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from prunedd_utils import correlated, lgp
-from prunedd_utils import general_lgp as glgp
+from prunedd_utils.theory import correlated, general_sigma, lgp
 
 
 def _diag_problem(p=120, seed=0):
@@ -21,7 +20,7 @@ def _rotation(p, seed=1):
 @pytest.mark.parametrize("n", [40, 200])  # p > n (Def. 4) and p < n (exact finite n)
 def test_diagonal_cov_reduces_to_lgp_module(n):
     lam, beta = _diag_problem()
-    law = glgp.dc_law(glgp.lgp_moments(np.diag(lam), beta, 0.7), n)
+    law = general_sigma.dc_law(general_sigma.lgp_moments(np.diag(lam), beta, 0.7), n)
     mean, var = lgp.dc_moments(lam, beta, 0.7, n)
     np.testing.assert_allclose(law.mean, mean, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(np.diag(law.cov), var, rtol=1e-9)
@@ -32,9 +31,9 @@ def test_diagonal_cov_reduces_to_lgp_module(n):
 def test_theory_is_rotation_invariant(n):
     lam, beta = _diag_problem()
     Q = _rotation(lam.size)
-    m = glgp.lgp_moments(np.diag(lam), beta, 0.7)
-    mr = glgp.lgp_moments(Q @ np.diag(lam) @ Q.T, Q @ beta, 0.7)
-    law, law_r = glgp.dc_law(m, n), glgp.dc_law(mr, n)
+    m = general_sigma.lgp_moments(np.diag(lam), beta, 0.7)
+    mr = general_sigma.lgp_moments(Q @ np.diag(lam) @ Q.T, Q @ beta, 0.7)
+    law, law_r = general_sigma.dc_law(m, n), general_sigma.dc_law(mr, n)
     assert law_r.tau2 == pytest.approx(law.tau2, rel=1e-9)
     np.testing.assert_allclose(law_r.mean, Q @ law.mean, atol=1e-9)
     np.testing.assert_allclose(law_r.cov, Q @ law.cov @ Q.T, atol=1e-9)
@@ -54,21 +53,21 @@ def test_risk_formula_matches_lgp_form():
     lam, beta = _diag_problem(30)
     Q = _rotation(30)
     cov = Q @ np.diag(lam) @ Q.T
-    m = glgp.lgp_moments(cov, beta, 0.3)
+    m = general_sigma.lgp_moments(cov, beta, 0.3)
     theta = np.random.default_rng(3).standard_normal((5, 30))
     expect = 0.09 + np.einsum("ki,ij,kj->k", theta - beta, cov, theta - beta)
-    np.testing.assert_allclose(glgp.risk(theta, m), expect, rtol=1e-10)
-    assert glgp.risk(beta, m) == pytest.approx(0.09, abs=1e-12)
+    np.testing.assert_allclose(general_sigma.risk(theta, m), expect, rtol=1e-10)
+    assert general_sigma.risk(beta, m) == pytest.approx(0.09, abs=1e-12)
 
 
 def test_best_on_support_diagonal_and_equivalent_lgp():
     lam, beta = _diag_problem(30)
-    m = glgp.lgp_moments(np.diag(lam), beta, 0.3)
+    m = general_sigma.lgp_moments(np.diag(lam), beta, 0.3)
     keep = np.arange(30) < 12
-    beta_s, sigma2_s = glgp.best_on_support(m, keep)
+    beta_s, sigma2_s = general_sigma.best_on_support(m, keep)
     np.testing.assert_allclose(beta_s, beta[:12], atol=1e-12)
     assert sigma2_s == pytest.approx(0.09 + np.sum(lam[12:] * beta[12:] ** 2), rel=1e-10)
-    beta_eq, sigma_eq = glgp.equivalent_lgp(m)
+    beta_eq, sigma_eq = general_sigma.equivalent_lgp(m)
     np.testing.assert_allclose(beta_eq, beta, atol=1e-10)
     assert sigma_eq == pytest.approx(0.3, rel=1e-8)
 
@@ -77,8 +76,8 @@ def test_best_on_support_diagonal_and_equivalent_lgp():
 def test_diagonal_pruning_theory_matches_lgp_closed_form(method):
     """Sampling the general law must reproduce the diagonal module's closed forms."""
     lam, beta, n, s = np.where(np.arange(200) < 20, 10.0, 1.0), np.ones(200) / 10, 100, 20
-    m = glgp.lgp_moments(np.diag(lam), beta, 0.5)
-    out = glgp.pruning_theory(m, n, s, np.random.default_rng(7), (method,), draws=2000)
+    m = general_sigma.lgp_moments(np.diag(lam), beta, 0.5)
+    out = general_sigma.pruning_theory(m, n, s, np.random.default_rng(7), (method,), draws=2000)
     for kind, retrain in (("pruned", False), ("retrained", True)):
         mean, se = out[method][kind]
         closed = lgp.theory_risk(lam, beta, 0.5, n, 200, s, method, retrain)
@@ -89,10 +88,10 @@ def test_diagonal_pruning_theory_matches_lgp_closed_form(method):
 def test_fast_retraining_path_matches_full_def5():
     """For s < n the batched sigma_S^2 route must equal Def. 4 on each restricted problem."""
     lam = np.linspace(0.5, 2.0, 60)
-    m = glgp.lgp_moments(correlated.equicorrelated_cov(lam, 0.3), np.ones(60) / 8, 0.5)
-    out = glgp.pruning_theory(m, 40, 10, np.random.default_rng(4), ("magnitude",), draws=5)
+    m = general_sigma.lgp_moments(correlated.equicorrelated_cov(lam, 0.3), np.ones(60) / 8, 0.5)
+    out = general_sigma.pruning_theory(m, 40, 10, np.random.default_rng(4), ("magnitude",), draws=5)
     masks = out["magnitude"]["masks"]
-    slow = np.mean([glgp.dense_risk(m.subset(mask), 40) for mask in masks])
+    slow = np.mean([general_sigma.dense_risk(m.subset(mask), 40) for mask in masks])
     assert out["magnitude"]["retrained"][0] == pytest.approx(slow, rel=1e-9)
 
 
@@ -100,19 +99,19 @@ def test_correlated_theory_matches_simulation():
     """Def. 4/5 for a non-diagonal cov against simulated pruning and fresh retraining."""
     n, p, s, trials = 100, 200, 20, 300
     lam = np.where(np.arange(p) < s, 10.0, 1.0)
-    m = glgp.lgp_moments(correlated.equicorrelated_cov(lam, 0.1), np.ones(p) / 50, 0.5)
+    m = general_sigma.lgp_moments(correlated.equicorrelated_cov(lam, 0.1), np.ones(p) / 50, 0.5)
     rng = np.random.default_rng(5)
-    theory = glgp.pruning_theory(m, n, s, rng, ("hessian",), draws=400)
-    X, y = glgp.sample_gaussian(m, n, rng, batch=(trials,))
-    Xf, yf = glgp.sample_gaussian(m, n, rng, batch=(trials,))
-    fits = glgp.train_prune_retrain(X, y, s, ("hessian",), Xf, yf)
+    theory = general_sigma.pruning_theory(m, n, s, rng, ("hessian",), draws=400)
+    X, y = general_sigma.sample_gaussian(m, n, rng, batch=(trials,))
+    Xf, yf = general_sigma.sample_gaussian(m, n, rng, batch=(trials,))
+    fits = general_sigma.train_prune_retrain(X, y, s, ("hessian",), Xf, yf)
     pairs = [
         (theory["dense"], 0.0, fits["dense"]),
         (*theory["hessian"]["pruned"], fits["hessian"]["pruned"]),
         (*theory["hessian"]["retrained"], fits["hessian"]["fresh"]),
     ]
     for pred, pred_se, theta in pairs:
-        sim = glgp.risk(theta, m)
+        sim = general_sigma.risk(theta, m)
         se = np.hypot(pred_se, sim.std(ddof=1) / np.sqrt(trials))
         # 3 standard errors plus a 4 % allowance for the finite-n error of the asymptotic DC
         assert abs(sim.mean() - pred) < 3 * se + 0.04 * pred, (pred, sim.mean(), se)
@@ -120,31 +119,31 @@ def test_correlated_theory_matches_simulation():
 
 def test_prune_mask_keeps_top_scores():
     theta = np.array([[0.1, -3.0, 0.5, 2.0], [1.0, 0.0, -0.2, 0.3]])
-    mask = glgp.prune_mask(theta, 2)
+    mask = general_sigma.prune_mask(theta, 2)
     np.testing.assert_array_equal(mask, [[False, True, False, True], [True, False, False, True]])
-    hess = glgp.prune_mask(theta, 1, "hessian", hess_diag=np.array([1000.0, 1.0, 1.0, 1.0]))
+    hess = general_sigma.prune_mask(theta, 1, "hessian", hess_diag=np.array([1000.0, 1.0, 1.0, 1.0]))
     np.testing.assert_array_equal(hess[0], [True, False, False, False])
 
 
 def test_pinv_solver_handles_rank_one_design():
     a, g = np.arange(1.0, 6.0), np.random.default_rng(6).standard_normal(8)
-    theta = glgp.pinv_solve(np.outer(g, a), 2.0 * g)
+    theta = general_sigma.pinv_solve(np.outer(g, a), 2.0 * g)
     np.testing.assert_allclose(theta, 2.0 * a / (a @ a), atol=1e-10)
 
 
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: glgp.Moments(np.ones((2, 3)), np.ones(2), 1.0), "cov"),
-        (lambda: glgp.Moments(np.eye(2), np.ones(3), 1.0), "b"),
-        (lambda: glgp.Moments(np.eye(2), np.ones(2), -1.0), "ey2"),
-        (lambda: glgp.lgp_moments(np.eye(2), np.ones(2), -0.1), "sigma"),
-        (lambda: glgp.dc_law(glgp.lgp_moments(np.eye(3), np.ones(3), 1.0), 3), "n"),
-        (lambda: glgp.prune_mask(np.ones(3), 4), "s"),
-        (lambda: glgp.prune_mask(np.ones(3), 1, "random"), "method"),
-        (lambda: glgp.prune_mask(np.ones(3), 1, "hessian"), "hess_diag"),
-        (lambda: glgp.DCLaw(np.zeros(2), np.eye(2), np.ones(2), 1.0).sample(0, None), "draws"),
-        (lambda: glgp.pruning_theory(glgp.lgp_moments(np.eye(9), np.ones(9), 1.0), 5, 4,
+        (lambda: general_sigma.Moments(np.ones((2, 3)), np.ones(2), 1.0), "cov"),
+        (lambda: general_sigma.Moments(np.eye(2), np.ones(3), 1.0), "b"),
+        (lambda: general_sigma.Moments(np.eye(2), np.ones(2), -1.0), "ey2"),
+        (lambda: general_sigma.lgp_moments(np.eye(2), np.ones(2), -0.1), "sigma"),
+        (lambda: general_sigma.dc_law(general_sigma.lgp_moments(np.eye(3), np.ones(3), 1.0), 3), "n"),
+        (lambda: general_sigma.prune_mask(np.ones(3), 4), "s"),
+        (lambda: general_sigma.prune_mask(np.ones(3), 1, "random"), "method"),
+        (lambda: general_sigma.prune_mask(np.ones(3), 1, "hessian"), "hess_diag"),
+        (lambda: general_sigma.DCLaw(np.zeros(2), np.eye(2), np.ones(2), 1.0).sample(0, None), "draws"),
+        (lambda: general_sigma.pruning_theory(general_sigma.lgp_moments(np.eye(9), np.ones(9), 1.0), 5, 4,
                                      np.random.default_rng(0)), "s"),
     ],
 )

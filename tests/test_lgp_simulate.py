@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from prunedd_utils import lgp
+from prunedd_utils.theory import lgp
 
 # Tolerances below: a mean over T independent trials has standard error se = sd/sqrt(T) and is
 # close to normal (T >= 100 here), so |mean - truth| > 4 se happens with probability 6e-5

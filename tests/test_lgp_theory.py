@@ -1,11 +1,11 @@
-"""Closed forms and internal consistency of the LGP theory (prunedd_utils.lgp): no sampling of
+"""Closed forms and internal consistency of the LGP theory (prunedd_utils.theory.lgp): no sampling of
 data sets here except small Monte Carlo checks of the DC itself."""
 
 import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from prunedd_utils import lgp
+from prunedd_utils.theory import lgp
 
 
 def spiked(P=1000, s=40, C=10.0):

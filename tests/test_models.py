@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from prunedd_utils import models
+from prunedd_utils.neural import models
 
 
 def test_resnet20_k16_has_269722_parameters():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from prunedd_utils import random_features as rf
+from prunedd_utils.theory import random_features as rf
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ import pytest
 import torch
 from store_tools import temporary_store
 
-from prunedd_utils import experiment, runs
-from prunedd_utils.runs import Run, RunSettings
+from prunedd_utils import cli, runs, sweeps
+from prunedd_utils.runs import Run, RunSettings, pipeline
+from prunedd_utils.runs.store import write_json
 
 SMALL = RunSettings(width=16, n_train=400, n_test=200, label_noise=0.1, epochs=3, lr=3e-3)
 
@@ -70,9 +71,20 @@ def test_pruned_run_shares_its_dense_run():
     "changes, message",
     [
         ({"dataset": "svhn"}, "^dataset must be one of"),
-        ({"model": "resnet20", "width": 0}, r"^width must be an integer in \[1, inf\)"),
-        ({"label_noise": 1.0}, r"^label_noise must be in \[0, 1\)"),
-        ({"label_noise": -0.2}, r"^label_noise must be in \[0, 1\)"),
+        ({"model": "resnet20", "width": 0}, r"^width must be an integer in \[1, 4096\]"),
+        ({"width": 10**9}, r"^width must be an integer in \[1, 4096\]"),
+        ({"seed": 2**64}, r"^seed must be an integer in \[0, 9223372036854775807\]"),
+        ({"label_noise": 1.0}, r"^label_noise must be a finite number in \[0.0, 1.0\)"),
+        ({"label_noise": -0.2}, r"^label_noise must be a finite number in \[0.0, 1.0\)"),
+        ({"lr": float("inf")}, r"^lr must be a finite number in \(0.0, 1000.0\]"),
+        ({"weight_decay": float("nan")}, r"^weight_decay must be a finite number"),
+        ({"schedule": "linear"}, "^schedule must be one of"),
+        ({"milestones": (2, 9)}, r"^milestones must be a tuple of epochs in \[1, 3\]"),
+        ({"save_epochs": (0,)}, r"^save_epochs must be a tuple of epochs in \[1, 3\]"),
+        ({"prune": "magnitude", "prune_at": 2}, r"^prune_at must be -1, 0, 3 or one of"),
+        ({"prune": "magnitude", "rewind": 2}, r"^rewind must be -1, 0, 3 or one of"),
+        ({"prune": "magnitude", "retrain_lr": "warm"}, "^retrain_lr must be one of"),
+        ({"prune": "magnitude", "prune_fraction": 0.999999}, "^prune_fraction=0.999999 over"),
         ({"prune": "magnitude", "keep": 10**7}, r"^keep must be in \[1, 12704\]"),
         ({"prune": "magnitude", "base_width": 17}, r"^keep must be in \[1, 12704\]"),
         ({"prune": "snip"}, "^prune must be one of"),
@@ -87,7 +99,7 @@ def test_pruned_run_shares_its_dense_run():
 def test_invalid_settings_raise_before_any_file_or_compute(store, changes, message):
     s = dataclasses.replace(SMALL, **changes)
     with pytest.raises(ValueError, match=message):
-        experiment.execute(s, "bad")
+        pipeline.execute(s, "bad")
     with pytest.raises(ValueError, match=message):
         runs.sweep([SMALL, s], "bad")  # the whole sweep is checked before the first run
     assert not (store / "results").exists() and not (store / "cache").exists()
@@ -96,7 +108,7 @@ def test_invalid_settings_raise_before_any_file_or_compute(store, changes, messa
 def test_missing_data_raises_before_any_file(store, monkeypatch):
     monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(store / "empty"))
     with pytest.raises(FileNotFoundError, match="PRUNEDD_DATA_ROOT"):
-        experiment.execute(SMALL, "nodata")
+        pipeline.execute(SMALL, "nodata")
     assert not (store / "results").exists()
 
 
@@ -104,7 +116,7 @@ def test_missing_data_raises_before_any_file(store, monkeypatch):
 
 
 def test_run_writes_readable_settings_and_metrics_and_skips_when_done(store, monkeypatch):
-    m = experiment.execute(SMALL, "exp", progress=False)
+    m = pipeline.execute(SMALL, "exp", progress=False)
     run = Run(SMALL, "exp")
     assert run.dir == store / "results" / "exp" / SMALL.hash
     settings = json.loads((run.dir / "settings.json").read_text())
@@ -117,9 +129,9 @@ def test_run_writes_readable_settings_and_metrics_and_skips_when_done(store, mon
     def no_work(*args, **kwargs):
         raise AssertionError("a finished run was trained again")
 
-    monkeypatch.setattr(experiment.train, "train_epoch", no_work)
-    monkeypatch.setattr(experiment, "load_data", no_work)
-    assert experiment.execute(SMALL, "exp") == m
+    monkeypatch.setattr(pipeline.train, "train_epoch", no_work)
+    monkeypatch.setattr(pipeline, "load_data", no_work)
+    assert pipeline.execute(SMALL, "exp") == m
     rows = runs.sweep([SMALL], "exp", progress=False)
     assert rows[0]["test_err"] == m["final"]["test_err"] and rows[0]["hash"] == SMALL.hash
 
@@ -130,7 +142,7 @@ class _Killed(Exception):
 
 def _interrupt_after(monkeypatch, calls: int):
     """Make the ``calls``-th training epoch raise, as a kill in the middle of it would."""
-    real, count = experiment.train.train_epoch, {"n": 0}
+    real, count = pipeline.train.train_epoch, {"n": 0}
 
     def epoch(*args, **kwargs):
         count["n"] += 1
@@ -138,22 +150,22 @@ def _interrupt_after(monkeypatch, calls: int):
             raise _Killed
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(experiment.train, "train_epoch", epoch)
+    monkeypatch.setattr(pipeline.train, "train_epoch", epoch)
     return real
 
 
 def test_interrupted_pruned_run_resumes_to_the_same_metrics(store, monkeypatch, tmp_path):
-    # two levels of iterative magnitude pruning with rewinding to epoch 1 (replayed)
-    s = dataclasses.replace(SMALL, prune="magnitude", prune_fraction=0.5, prune_levels=2,
-                            rewind=1, retrain_epochs=2)
-    reference = experiment.execute(s, "ref", progress=False)
-    # dense run (3 epochs) done; then 1 + 1 retraining epochs; die in the 2nd epoch of level 2
-    real = _interrupt_after(monkeypatch, 3 + 1 + 2 + 2)
+    # two levels of iterative magnitude pruning with rewinding to epoch 1 (saved by the dense run)
+    s = dataclasses.replace(SMALL, save_epochs=(1,), prune="magnitude", prune_fraction=0.5,
+                            prune_levels=2, rewind=1, retrain_epochs=2)
+    reference = pipeline.execute(s, "ref", progress=False)
+    # dense run (3 epochs) done; then 2 retraining epochs; die in the 2nd epoch of level 2
+    real = _interrupt_after(monkeypatch, 3 + 2 + 2)
     with pytest.raises(_Killed):
-        experiment.execute(s, "resumed", progress=False)
+        pipeline.execute(s, "resumed", progress=False)
     assert Run(s, "resumed").metrics()["status"] == "running"
-    monkeypatch.setattr(experiment.train, "train_epoch", real)
-    resumed = experiment.execute(s, "resumed", progress=False)
+    monkeypatch.setattr(pipeline.train, "train_epoch", real)
+    resumed = pipeline.execute(s, "resumed", progress=False)
     assert _strip_times(resumed) | {"experiment": "ref", "hash": None} == \
         _strip_times(reference) | {"experiment": "ref", "hash": None}
     levels = resumed["levels"]
@@ -166,17 +178,18 @@ CHILD = textwrap.dedent(
     """
     import sys, time, torch
     torch.set_num_threads(1)
-    from prunedd_utils import experiment, runs
+    from prunedd_utils import runs
+    from prunedd_utils.runs import pipeline
     slow = sys.argv[1] == "slow"
     if slow:  # make each epoch last long enough to be killed in the middle of the next
-        real = experiment.train.train_epoch
+        real = pipeline.train.train_epoch
         def epoch(*a, **k):
             out = real(*a, **k)
             time.sleep(0.4)
             return out
-        experiment.train.train_epoch = epoch
+        pipeline.train.train_epoch = epoch
     s = runs.RunSettings(**eval(sys.argv[2]))
-    experiment.execute(s, "killed", progress=False)
+    pipeline.execute(s, "killed", progress=False)
     """
 )
 
@@ -201,7 +214,7 @@ def test_sigkilled_run_resumes_and_ends_like_an_uninterrupted_one(store):
     resumed = run.metrics()
     assert resumed["status"] == "done" and [h["epoch"] for h in resumed["history"]] == \
         list(range(1, 7))
-    reference = experiment.execute(s, "reference", progress=False)
+    reference = pipeline.execute(s, "reference", progress=False)
     assert _strip_times(resumed)["history"] == _strip_times(reference)["history"]
     assert _strip_times(resumed)["final"] == _strip_times(reference)["final"]
 
@@ -214,23 +227,22 @@ def test_two_processes_on_one_run_do_not_corrupt_it(store):
     assert [c.wait() for c in children] == [0, 0]
     m = Run(s, "killed").metrics()
     assert m["status"] == "done" and [h["epoch"] for h in m["history"]] == [1, 2, 3, 4]
-    reference = experiment.execute(s, "reference", progress=False)
+    reference = pipeline.execute(s, "reference", progress=False)
     assert _strip_times(m)["final"] == _strip_times(reference)["final"]
 
 
 def test_atomic_json_write_keeps_the_old_file_on_failure(tmp_path):
     path = tmp_path / "a" / "m.json"
-    runs.write_json(path, {"x": 1})
+    write_json(path, {"x": 1})
     with pytest.raises(TypeError):
-        runs.write_json(path, {"x": object()})
+        write_json(path, {"x": object()})
     assert json.loads(path.read_text()) == {"x": 1}
     assert [p.name for p in path.parent.iterdir()] == ["m.json"]  # no temporary left
 
 
 def test_sweep_table_and_command_line(store, capsys):
-    settings = experiment.SWEEPS["two_layer"]["settings"](
-        **experiment.SWEEPS["two_layer"]["presets"]["tiny"])
-    runs.main(["sweep", "two_layer", "--preset", "tiny", "--quiet", "--threads", "1"])
+    settings = sweeps.settings("two_layer", "tiny")
+    assert cli.main(["sweep", "two_layer", "--preset", "tiny", "--quiet", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert all(s.hash in out for s in settings)
     rows = runs.sweep(settings, "two_layer", progress=False, run=False)
@@ -254,14 +266,14 @@ def test_rewinding_restores_the_initial_and_replays_the_trained_weights(store):
     # initialisation; other epochs are replayed from it, so a replay of the whole dense
     # training must give back, exactly, the final weights the run itself saved.
     s = dataclasses.replace(SMALL, prune="magnitude", prune_fraction=0.5, rewind=0)
-    experiment.execute(s.dense(), "rewind", progress=False)
+    pipeline.execute(s.dense(), "rewind", progress=False)
     cache = Run(s.dense(), "rewind").cache
-    init = experiment.dense_weights(s, "rewind", 0)
+    init = pipeline.dense_weights(s, "rewind", 0)
     torch.manual_seed(s.seed)  # the initialisation depends on the seed only
     fresh = s.dense().build_model().state_dict()
     assert all(torch.equal(init[k], fresh[k]) for k in fresh)
-    final = experiment.dense_weights(s, "rewind")
+    final = pipeline.dense_weights(s, "rewind")
     (cache / "weights_final.pt").unlink()
-    replayed = experiment.dense_weights(s, "rewind")
+    replayed = pipeline.dense_weights(s, "rewind")
     assert all(torch.equal(final[k], replayed[k]) for k in final)
     assert not all(torch.equal(final[k], init[k]) for k in final)

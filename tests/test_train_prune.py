@@ -9,7 +9,7 @@ import pytest
 import torch
 from store_tools import write_fake_fashion_mnist
 
-from prunedd_utils import data, models, prune, train
+from prunedd_utils.neural import data, models, prune, train
 
 
 @pytest.fixture(autouse=True)
@@ -181,8 +181,8 @@ def test_resnet20_train_prune_retrain_on_512_real_cifar10_images(tmp_path, monke
     if not root:
         pytest.skip("PRUNEDD_DATA_ROOT is unset: point it at the folder of cifar10.npz "
                     "(CI uses /work/shared/data)")
-    from prunedd_utils.experiment import execute
     from prunedd_utils.runs import RunSettings
+    from prunedd_utils.runs.pipeline import execute
 
     monkeypatch.setenv("PRUNEDD_RESULTS", str(tmp_path / "results"))
     monkeypatch.setenv("PRUNEDD_CACHE", str(tmp_path / "cache"))
@@ -201,7 +201,7 @@ def test_resnet20_train_prune_retrain_on_512_real_cifar10_images(tmp_path, monke
 
 
 def test_lr_schedules_closed_forms():
-    from prunedd_utils import train
+    from prunedd_utils.neural import train
 
     assert train.lr_at("constant", 0.1, 7, 10) == 0.1
     assert [train.lr_at("step", 1.0, e, 10, (3, 6), 0.5) for e in (0, 2, 3, 5, 6, 9)] == [

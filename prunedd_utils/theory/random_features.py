@@ -3,15 +3,15 @@
 Holds the feature map, the second moments of ``(phi(x), y)`` in closed form (the order-1
 arc-cosine kernel of Cho and Saul) and by Monte Carlo, and the simulation of random-feature
 regression followed by pruning and retraining. The *equivalent linear Gaussian problem*
-(the paper's Def. 2) is :class:`prunedd_utils.general_lgp.Moments` built from these moments.
+(the paper's Def. 2) is :class:`prunedd_utils.theory.general_sigma.Moments` built from these moments.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from prunedd_utils import checks, lgp
-from prunedd_utils import general_lgp as glgp
+from .. import checks
+from . import general_sigma, lgp
 
 
 def _check_W_u(W: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +56,7 @@ def sample_data(
     return relu_features(x, W), (x @ u) ** 2
 
 
-def relu_moments(W: np.ndarray, u: np.ndarray) -> glgp.Moments:
+def relu_moments(W: np.ndarray, u: np.ndarray) -> general_sigma.Moments:
     """Exact second moments of ReLU features with target ``(u^T x)^2``, x ~ N(0, I_d).
 
     With r_i = |w_i|, cos(t_ij) = w_i.w_j / (r_i r_j) and rho_j = w_j.u / r_j (spec §7):
@@ -71,12 +71,12 @@ def relu_moments(W: np.ndarray, u: np.ndarray) -> glgp.Moments:
     sigma = (sigma + sigma.T) / 2
     rho = (W @ u) / r
     b = r * (1 + rho**2) / np.sqrt(2 * np.pi)
-    return glgp.Moments(sigma, b, 3.0)
+    return general_sigma.Moments(sigma, b, 3.0)
 
 
 def relu_moments_mc(
     W: np.ndarray, u: np.ndarray, samples: int, rng: np.random.Generator, chunk: int = 100_000
-) -> glgp.Moments:
+) -> general_sigma.Moments:
     """Monte Carlo estimate of :func:`relu_moments` from ``samples`` fresh inputs (a check)."""
     W, u = _check_W_u(W, u)
     samples = checks.integer("samples", samples, 1)
@@ -89,7 +89,7 @@ def relu_moments_mc(
         b += phi.T @ y
         ey2 += float(y @ y)
         done += m
-    return glgp.Moments(sigma / samples, b / samples, ey2 / samples)
+    return general_sigma.Moments(sigma / samples, b / samples, ey2 / samples)
 
 
 def kept_alignment(W: np.ndarray, u: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -122,7 +122,7 @@ def experiment(
     data_draws: int,
     theory_draws: int,
     seed: int,
-    methods: tuple[str, ...] = glgp.METHODS,
+    methods: tuple[str, ...] = general_sigma.METHODS,
 ) -> dict:
     """Random-feature regression against its equivalent-LGP theory, over draws of W.
 
@@ -161,11 +161,11 @@ def experiment(
             m = full.subset(np.arange(p))
             X, Xf = phi[..., :p], phi_f[..., :p]
             theta = lgp.min_norm(X, y)  # the dense fit, shared by every s
-            law = glgp.dc_law(m, n)  # the DC law, shared by every s
-            res["sim_dense"][w, j] = glgp.risk(theta, m).mean()
+            law = general_sigma.dc_law(m, n)  # the DC law, shared by every s
+            res["sim_dense"][w, j] = general_sigma.risk(theta, m).mean()
             res["theory_dense"][w, j] = law.tau2
             for s in s_grid:
-                th = glgp.pruning_theory(m, n, int(min(s, p)), rng, methods, theory_draws,
+                th = general_sigma.pruning_theory(m, n, int(min(s, p)), rng, methods, theory_draws,
                                          law=law)
                 if s >= p:
                     for k in methods:
@@ -175,16 +175,16 @@ def experiment(
                             res["sim"][s][k][kind][w, j] = res["sim_dense"][w, j]
                         res["sim"][s][k]["alignment"][w, j] = kept_alignment(
                             W[:p], u, np.ones(p, bool))
-                        res["sim"][s][k]["best"][w, j] = glgp.best_on_support(m, np.arange(p))[1]
+                        res["sim"][s][k]["best"][w, j] = general_sigma.best_on_support(m, np.arange(p))[1]
                     continue
-                fits = glgp.prune_retrain(X, y, theta, int(s), methods, Xf, y_f)
+                fits = general_sigma.prune_retrain(X, y, theta, int(s), methods, Xf, y_f)
                 for k in methods:
                     for kind in ("pruned", "retrained"):
                         res["theory"][s][k][kind][w, j] = th[k][kind][0]
                     for kind in ("pruned", "retrained", "fresh"):
-                        res["sim"][s][k][kind][w, j] = glgp.risk(fits[k][kind], m).mean()
+                        res["sim"][s][k][kind][w, j] = general_sigma.risk(fits[k][kind], m).mean()
                     masks = fits[k]["mask"]
                     res["sim"][s][k]["alignment"][w, j] = kept_alignment(W[:p], u, masks).mean()
                     res["sim"][s][k]["best"][w, j] = np.mean(
-                        [glgp.best_on_support(m, mask)[1] for mask in masks])
+                        [general_sigma.best_on_support(m, mask)[1] for mask in masks])
     return res

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import checks
+from ... import checks
 from .risk import METHODS, _oracle_order, check_grid
 from .solve import min_norm
 
@@ -102,7 +102,7 @@ def empirical_risk(lam, beta, sigma, n, p, s=None, method="dense", retrain=False
                    fresh=False, trials=20, seed=0) -> tuple[float, float]:
     """Mean population risk over ``trials`` simulated data sets, and its standard error.
 
-    Same arguments as :func:`prunedd_utils.lgp.theory_risk`; ``fresh=True`` retrains on a
+    Same arguments as :func:`prunedd_utils.theory.lgp.theory_risk`; ``fresh=True`` retrains on a
     new sample of size n (the setting of the retraining DC), ``fresh=False`` on the same one.
     """
     if method not in METHODS:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import paths
+from .. import paths
 
 DATASETS = {
     # name: (torchvision class, number of classes, folder torchvision creates under root)
@@ -52,7 +52,7 @@ def _missing_message(name: str, root: Path) -> str:
         f"(uint8 arrays x_train, y_train, x_test, y_test) or torchvision's {tv} files in "
         f"{root / DATASETS[name][2]}. Point the environment variable PRUNEDD_DATA_ROOT at a "
         f"folder that holds them, or let torchvision download them with "
-        f"prunedd_utils.data.load({name!r}, download=True)"
+        f"prunedd_utils.neural.data.load({name!r}, download=True)"
     )
     if name == "fashion_mnist":
         hint += (
@@ -77,6 +77,19 @@ def _from_torchvision(name: str, root: Path, download: bool) -> Arrays:
 
     (xtr, ytr), (xte, yte) = arrays(train), arrays(test)
     return Arrays(xtr, ytr, xte, yte, DATASETS[name][1])
+
+
+def locate(name: str, root: str | Path | None = None) -> Path:
+    """Where data set ``name`` is (its ``.npz`` or torchvision folder), without reading it.
+
+    Raises FileNotFoundError saying where it was looked for and how to get it.
+    """
+    check_name(name)
+    root = Path(root).expanduser() if root is not None else paths.data_root()
+    for path in (root / f"{name}.npz", root / DATASETS[name][2]):
+        if path.exists():
+            return path
+    raise FileNotFoundError(_missing_message(name, root))
 
 
 def load(name: str, root: str | Path | None = None, download: bool = False) -> Arrays:
@@ -162,7 +175,7 @@ class DeviceData:
         for pname, value in (("n_train", n_train), ("n_test", n_test)):
             if not isinstance(value, (int, np.integer)) or value < 0:
                 raise ValueError(f"{pname} must be an integer >= 0 (0 = all), got {value!r}")
-        from .runtime import device as default_device
+        from ..runtime import device as default_device
 
         self.name, self.device = name, torch.device(device) if device else default_device()
         arrays = load(name, root, download)

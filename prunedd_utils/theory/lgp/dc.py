@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from .. import checks
+from ... import checks
 
 
 def _check_problem(lam, beta, sigma, n) -> tuple[np.ndarray, np.ndarray, float, int]:

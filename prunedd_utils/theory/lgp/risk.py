@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from .. import checks
+from ... import checks
 from .dc import _prediction, least_squares_factor
 
 METHODS = ("dense", "magnitude", "hessian", "oracle")

@@ -15,8 +15,8 @@ import numbers
 
 import numpy as np
 
-from prunedd_utils import checks
-from prunedd_utils import general_lgp as glgp
+from .. import checks
+from . import general_sigma
 
 
 def _check_lemma1(a, beta, sigma, n, s) -> tuple[np.ndarray, np.ndarray, float, int, int]:
@@ -71,16 +71,16 @@ def simulate_lemma1(
     """
     a, beta, sigma, n, s = _check_lemma1(a, beta, sigma, n, s)
     trials = checks.integer("trials", trials, 2)
-    m = glgp.lgp_moments(np.outer(a, a), beta, sigma)
-    X, y = glgp.sample_gaussian(m, n, rng, batch=(trials,))
-    fits = glgp.train_prune_retrain(X, y, s, methods=("magnitude",), solver=glgp.pinv_solve)
+    m = general_sigma.lgp_moments(np.outer(a, a), beta, sigma)
+    X, y = general_sigma.sample_gaussian(m, n, rng, batch=(trials,))
+    fits = general_sigma.train_prune_retrain(X, y, s, methods=("magnitude",), solver=general_sigma.pinv_solve)
     out = {}
     for name, theta in (
         ("dense", fits["dense"]),
         ("pruned", fits["magnitude"]["pruned"]),
         ("retrained", fits["magnitude"]["retrained"]),
     ):
-        excess = glgp.risk(theta, m) - sigma**2
+        excess = general_sigma.risk(theta, m) - sigma**2
         out[name] = (float(excess.mean()), float(excess.std(ddof=1) / np.sqrt(trials)))
     return out
 

@@ -6,7 +6,7 @@ A problem is given by its second moments (:class:`Moments`): ``cov = E[x x^T]``,
 equivalent LGP of a random-feature model (Def. 2), whose ``beta = cov^{-1} b`` is never
 needed explicitly where it would be ill-conditioned.
 
-The theory (Def. 4) is the diagonal theory of :mod:`prunedd_utils.lgp` applied in the
+The theory (Def. 4) is the diagonal theory of :mod:`prunedd_utils.theory.lgp` applied in the
 eigenbasis ``cov = U diag(lam) U^T`` to ``beta_bar = U^T beta``, then rotated back. For
 ``p < n`` it uses the lgp module's default, the *exact* finite-n moments of Gaussian designs
 (risk ``sigma^2 (n-1)/(n-p-1)``); ``exact=False`` switches every call to the asymptotic DC.
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from prunedd_utils import checks, lgp
+from .. import checks
+from . import lgp
 
 METHODS = ("magnitude", "hessian")
 """Pruning scores: |theta_i| (magnitude) and H_ii theta_i^2 (Hessian, Optimal Brain Damage)."""
@@ -267,7 +268,7 @@ def sample_gaussian(
 def pinv_solve(X, y) -> np.ndarray:
     """Min-norm least squares by batched pseudo-inverse, for rank-deficient designs.
 
-    :func:`prunedd_utils.lgp.min_norm` solves Gram systems, which assumes full rank; copies of
+    :func:`prunedd_utils.theory.lgp.min_norm` solves Gram systems, which assumes full rank; copies of
     one feature (Lemma 1) give a rank-one design and need this slower, SVD-based route.
     """
     X = np.asarray(X, dtype=float)

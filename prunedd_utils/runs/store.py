@@ -1,0 +1,157 @@
+"""The run store: one folder per run, named by its settings' hash; atomic files; safe loading.
+
+``Run(settings, experiment)`` knows where a run's files live:
+``paths.results_root()/<experiment>/<hash>/`` holds ``settings.json`` and ``metrics.json``
+(small, readable, committed when the book uses them); checkpoints, weights and masks live
+in ``paths.cache_root()/runs/<experiment>/<hash>/``, outside git. Every write is atomic
+(temporary file, then ``os.replace``), JSON is strict (no NaN), torch files are read with
+``weights_only=True``, and a ``filelock`` lock per run keeps two processes from working on
+the same run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import paths
+from .settings import RunSettings
+
+
+class StoreError(ValueError):
+    """A stored file that cannot be used (unreadable, inconsistent); names the file."""
+
+
+@contextmanager
+def _atomic(path: Path):
+    """A temporary file beside ``path`` that replaces it only if the block succeeds.
+
+    ``os.replace`` is atomic, so a reader (or a run killed mid-write) sees the old file or
+    the new one, never a torn one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; results are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj) -> None:
+    """Write ``obj`` as indented strict JSON (no NaN or inf) atomically."""
+    text = json.dumps(obj, indent=1, allow_nan=False) + "\n"
+    with _atomic(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object from ``path``; StoreError naming the file if it is not one."""
+    try:
+        obj = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise StoreError(f"{path}: not a readable JSON file ({err})") from err
+    if not isinstance(obj, dict):
+        raise StoreError(f"{path}: expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def save_torch(path: Path, obj) -> None:
+    """``torch.save`` atomically (temporary file in the same folder, then ``os.replace``)."""
+    import torch
+
+    with _atomic(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def load_torch(path: Path):
+    """``torch.load`` with ``weights_only=True``: tensors and plain types only, never code.
+
+    A file that is not such a checkpoint (truncated, or a pickle that asks to run code)
+    raises StoreError naming it.
+    """
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
+        raise StoreError(f"{path}: not a safe, complete checkpoint ({err.__class__.__name__}: "
+                         f"{str(err).splitlines()[0] if str(err) else ''})") from err
+
+
+class Run:
+    """Where one run's files live, and whether it is done."""
+
+    def __init__(self, settings: RunSettings, experiment: str):
+        if not experiment or not all(c.isalnum() or c in "_-" for c in experiment):
+            raise ValueError(f"experiment must be a non-empty name of [A-Za-z0-9_-], "
+                             f"got {experiment!r}")
+        self.settings, self.experiment = settings, experiment
+        self.hash = settings.hash
+        self.dir = paths.results_root() / experiment / self.hash
+        self.cache = paths.cache_root() / "runs" / experiment / self.hash
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.dir / "metrics.json"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.cache / "checkpoint.pt"
+
+    def weights_path(self, epoch: int | None) -> Path:
+        """Cached dense weights after ``epoch`` epochs (None = the final ones)."""
+        return self.cache / ("weights_final.pt" if epoch is None else f"weights_{epoch}.pt")
+
+    def lock(self):
+        """An inter-process lock on this run (a file in the cache, never in git)."""
+        from filelock import FileLock
+
+        self.cache.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.cache / "run.lock"))
+
+    def metrics(self) -> dict | None:
+        """The stored metrics (None when the run has not started)."""
+        if not self.metrics_path.is_file():
+            return None
+        return read_json(self.metrics_path)
+
+    def status(self) -> str:
+        """``missing``, ``running`` (or interrupted), ``done`` or ``failed``."""
+        m = self.metrics()
+        return "missing" if m is None else str(m.get("status", "running"))
+
+    def done(self) -> bool:
+        return self.status() == "done"
+
+    def write_settings(self) -> None:
+        write_json(self.dir / "settings.json", {
+            "hash": self.hash,
+            "experiment": self.experiment,
+            "changed": self.settings.changed(),
+            "settings": dataclasses.asdict(self.settings),
+        })
+
+
+def stored_settings(folder: Path) -> RunSettings:
+    """The settings of a stored run folder, checked against the folder's name (its hash)."""
+    obj = read_json(Path(folder) / "settings.json")
+    try:
+        s = RunSettings.from_json(obj["changed"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise StoreError(f"{folder}/settings.json: cannot rebuild the settings ({err})") from err
+    if s.hash != Path(folder).name:
+        raise StoreError(f"{folder}/settings.json: its settings hash to {s.hash}, not to the "
+                         f"folder's name {Path(folder).name}")
+    return s

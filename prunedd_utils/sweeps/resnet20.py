@@ -1,0 +1,56 @@
+"""ResNet-20 of width k on CIFAR-10 (chapter 06; the paper's Figs. 1 and 5)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..runs.settings import RunSettings
+
+EXPERIMENT = "resnet20"
+DESCRIPTION = "ResNet-20 on CIFAR-10: width sweep, magnitude/random pruning to base widths"
+PRESETS = {
+    "tiny": {"widths": (2, 3), "base_widths": (2,), "random_bases": (2,), "random_widths": (3,),
+             "base_seeds": (), "n_train": 256, "n_test": 256, "epochs": 2, "eval_every": 1},
+    "cpu": {},
+    "gpu": {"widths": (3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64), "n_train": 0,
+            "epochs": 200, "random_widths": (8, 12, 16, 24, 32, 64), "base_seeds": (1, 2)},
+}
+
+
+def settings(
+    widths=(3, 4, 5, 6, 8, 10, 12, 16, 20),
+    base_widths=(5, 8, 10),
+    random_bases=(5, 8),
+    random_widths=(8, 12, 20),
+    base_seeds=(1, 2),
+    n_train=4000,
+    n_test=0,
+    epochs=50,
+    lr=1e-3,
+    schedule="cosine",
+    batch_size=128,
+    eval_every=10,
+) -> list[RunSettings]:
+    """ResNet-20 of width k on CIFAR-10 (the paper's Figs. 1 and 5), seed 0.
+
+    Dense runs at every width; every dense model wider than a base width pruned by global
+    magnitude to the base model's prunable-weight count and retrained as long as the dense
+    run (the no-retraining control is the pruned model before retraining, recorded by every
+    pruned run); random pruning to the bases in ``random_bases`` from ``random_widths``;
+    extra seeds ``base_seeds`` of the dense base models (the line to beat).
+    """
+    def dense(w, seed=0):
+        return RunSettings(dataset="cifar10", model="resnet20", width=int(w),
+                           n_train=int(n_train), n_test=int(n_test), augment=True, seed=seed,
+                           epochs=int(epochs), lr=float(lr), schedule=schedule,
+                           batch_size=int(batch_size), eval_every=int(eval_every))
+
+    out = [dense(w) for w in sorted(widths, reverse=True)]
+    out += [dense(b, int(seed)) for seed in base_seeds for b in base_widths]
+    for b in base_widths:
+        out += [dataclasses.replace(dense(w), prune="magnitude", base_width=int(b))
+                for w in sorted(widths, reverse=True) if w > b]
+    for b in random_bases:
+        out += [dataclasses.replace(dense(w), prune="random", base_width=int(b))
+                for w in sorted(random_widths, reverse=True) if w > b]
+    return out
