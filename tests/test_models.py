@@ -66,3 +66,15 @@ def test_registry_builds_by_name():
 def test_invalid_inputs_name_the_parameter(call, param):
     with pytest.raises(ValueError, match=f"^{param} must"):
         call()
+
+
+@pytest.mark.parametrize("k", [2, 5, 16])
+def test_forward_macs_of_resnet20_match_the_closed_form(k):
+    # first conv 32*32*k*3*9; stage 1: six 3x3 convs k->k at 32x32; stages 2 and 3: a
+    # strided conv then five convs at 16x16 (2k) and 8x8 (4k); the linear layer 4k*10
+    closed = 27648 * k + (55296 + 4608 + 46080 + 4608 + 46080) * k * k + 40 * k
+    assert models.forward_macs(models.resnet20(k), (3, 32, 32)) == closed
+
+
+def test_forward_macs_of_the_two_layer_net():
+    assert models.forward_macs(models.two_layer(10), (1, 28, 28)) == 784 * 10 + 10 * 10

@@ -158,3 +158,30 @@ def test_a_diverging_run_is_stored_as_failed_and_not_retried(store, monkeypatch)
     assert pipeline.execute(s, "div")["status"] == "failed"
     with pytest.raises(AssertionError, match="trained again"):
         pipeline.execute(s, "div", retry_failed=True)
+
+
+# --------------------------------------------------------------------------- safe loading
+
+
+class _Evil:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch pwned",))
+
+
+def test_a_crafted_checkpoint_is_refused_and_never_executed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    torch.save({"record": _Evil()}, tmp_path / "checkpoint.pt")
+    with pytest.raises(StoreError, match="checkpoint.pt: not a safe, complete checkpoint"):
+        load_torch(tmp_path / "checkpoint.pt")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_run_with_a_broken_checkpoint_starts_again(store):
+    run = Run(SMALL, "broken")
+    run.cache.mkdir(parents=True)
+    run.checkpoint_path.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.warns(UserWarning, match="not a safe, complete checkpoint"):
+        m = pipeline.execute(SMALL, "broken", progress=False)
+    assert m["status"] == "done" and len(m["history"]) == SMALL.epochs

@@ -154,3 +154,34 @@ def build(name: str, width: int, input_shape: tuple[int, ...], num_classes: int)
 def parameter_count(model: nn.Module) -> int:
     """Number of trainable parameters (all entries, pruned or not)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def forward_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
+    """Multiply-accumulates of one forward pass of one input, counted over conv and linear layers.
+
+    A training step costs about three forward passes (forward, and backward for inputs and
+    weights), so training FLOPs per image are ``2 * 3 * forward_macs``; batch norm, ReLU and
+    the optimizer are left out (a few per cent for ResNet-20).
+    """
+    total = 0
+
+    def count(module, inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            total += output[0].numel() * (module.in_channels // module.groups) * kh * kw
+        elif isinstance(module, nn.Linear):
+            total += module.in_features * module.out_features
+
+    hooks = [m.register_forward_hook(count) for m in model.modules()
+             if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        with torch.no_grad():
+            was_training = model.training
+            model.eval()
+            model(torch.zeros((1, *input_shape), device=next(model.parameters()).device))
+            model.train(was_training)
+    finally:
+        for h in hooks:
+            h.remove()
+    return total

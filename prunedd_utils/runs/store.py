@@ -82,9 +82,13 @@ def load_torch(path: Path):
     import pickle
 
     import torch
+    from torch.torch_version import TorchVersion
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        # Checkpoints written before 2026-11 keep torch.__version__ as a TorchVersion (a str
+        # subclass, no code): allowed, so those runs resume.
+        with torch.serialization.safe_globals([TorchVersion]):
+            return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
         raise StoreError(f"{path}: not a safe, complete checkpoint ({err.__class__.__name__}: "
                          f"{str(err).splitlines()[0] if str(err) else ''})") from err

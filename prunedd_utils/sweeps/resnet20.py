@@ -9,20 +9,23 @@ from ..runs.settings import RunSettings
 EXPERIMENT = "resnet20"
 DESCRIPTION = "ResNet-20 on CIFAR-10: width sweep, magnitude/random pruning to base widths"
 PRESETS = {
-    "tiny": {"widths": (2, 3), "base_widths": (2,), "random_bases": (2,), "random_widths": (3,),
-             "base_seeds": (), "n_train": 256, "n_test": 256, "epochs": 2, "eval_every": 1},
+    "tiny": {"widths": (2, 3), "base_widths": (2,), "prune_widths": (3,), "random_bases": (2,),
+             "random_widths": (3,), "base_seeds": (), "n_train": 256, "n_test": 256,
+             "epochs": 2, "eval_every": 1},
     "cpu": {},
-    "gpu": {"widths": (3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64), "n_train": 0,
-            "epochs": 200, "random_widths": (8, 12, 16, 24, 32, 64), "base_seeds": (1, 2)},
+    "gpu": {"widths": (3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64),
+            "prune_widths": (6, 8, 10, 12, 16, 20, 24, 32, 48, 64), "n_train": 0, "epochs": 200,
+            "random_widths": (8, 12, 16, 24, 32, 64), "base_seeds": (1, 2)},
 }
 
 
 def settings(
     widths=(3, 4, 5, 6, 8, 10, 12, 16, 20),
     base_widths=(5, 8, 10),
+    prune_widths=(6, 8, 10, 12, 16),
     random_bases=(5, 8),
-    random_widths=(8, 12, 20),
-    base_seeds=(1, 2),
+    random_widths=(8, 12, 16),
+    base_seeds=(1,),
     n_train=4000,
     n_test=0,
     epochs=50,
@@ -33,11 +36,12 @@ def settings(
 ) -> list[RunSettings]:
     """ResNet-20 of width k on CIFAR-10 (the paper's Figs. 1 and 5), seed 0.
 
-    Dense runs at every width; every dense model wider than a base width pruned by global
-    magnitude to the base model's prunable-weight count and retrained as long as the dense
-    run (the no-retraining control is the pruned model before retraining, recorded by every
-    pruned run); random pruning to the bases in ``random_bases`` from ``random_widths``;
-    extra seeds ``base_seeds`` of the dense base models (the line to beat).
+    Dense runs at every width of ``widths``; every dense model of ``prune_widths`` wider
+    than a base width pruned by global magnitude to the base model's prunable-weight count
+    and retrained as long as the dense run (the no-retraining control is the pruned model
+    before retraining, which every pruned run records); random pruning to the bases in
+    ``random_bases`` from ``random_widths``; extra seeds ``base_seeds`` of the dense base
+    models (the line to beat). Runs are listed in the order a sweep should train them.
     """
     def dense(w, seed=0):
         return RunSettings(dataset="cifar10", model="resnet20", width=int(w),
@@ -45,12 +49,12 @@ def settings(
                            epochs=int(epochs), lr=float(lr), schedule=schedule,
                            batch_size=int(batch_size), eval_every=int(eval_every))
 
+    def pruned(method, bases, sources):
+        return [dataclasses.replace(dense(w), prune=method, base_width=int(b))
+                for b in bases for w in sorted(sources, reverse=True) if w > b]
+
     out = [dense(w) for w in sorted(widths, reverse=True)]
+    out += pruned("magnitude", base_widths, prune_widths)
+    out += pruned("random", random_bases, random_widths)
     out += [dense(b, int(seed)) for seed in base_seeds for b in base_widths]
-    for b in base_widths:
-        out += [dataclasses.replace(dense(w), prune="magnitude", base_width=int(b))
-                for w in sorted(widths, reverse=True) if w > b]
-    for b in random_bases:
-        out += [dataclasses.replace(dense(w), prune="random", base_width=int(b))
-                for w in sorted(random_widths, reverse=True) if w > b]
     return out
