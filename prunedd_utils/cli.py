@@ -137,7 +137,7 @@ def _preflight(settings: list) -> None:
     for s in settings:
         s.validate()
     for name in sorted({s.dataset for s in settings}):
-        data.locate(name)
+        data.load(name)  # missing or malformed data fails here, in one line
 
 
 def _sweep(args) -> None:

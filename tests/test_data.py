@@ -126,3 +126,33 @@ def test_device_data_fashion_mnist(data_root):
     seen = torch.cat([y for _, y in dd.batches(128, gen)])
     assert len(seen) == 500  # one epoch visits every example once
     assert sorted(seen.tolist()) == sorted(dd.y_train.tolist())
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.pop("y_test"), r"missing arrays \['y_test'\]"),
+    (lambda d: d.update(x_train=d["x_train"].astype(np.float32)), "x_train must be uint8"),
+    (lambda d: d.update(x_train=d["x_train"].reshape(len(d["x_train"]), -1)),
+     r"x_train must have shape \(N, 28, 28\)"),
+    (lambda d: d.update(y_train=d["y_train"] + 10), r"y_train must be labels in \[0, 9\]"),
+    (lambda d: d.update(y_test=d["y_test"].astype(np.float64)), "y_test must be 200 integer"),
+])
+def test_a_bad_data_file_is_refused_on_load_naming_the_file(tmp_path, mutate, message):
+    from store_tools import write_fake_fashion_mnist
+
+    root = write_fake_fashion_mnist(tmp_path, n_train=100, n_test=200)
+    with np.load(root / "fashion_mnist.npz") as f:
+        arrays = dict(f)
+    mutate(arrays)
+    np.savez(root / "fashion_mnist.npz", **arrays)
+    with pytest.raises(ValueError, match=message) as err:
+        data.load("fashion_mnist", root)
+    assert "fashion_mnist.npz" in str(err.value)
+
+
+def test_a_truncated_data_file_is_refused_naming_the_file(tmp_path):
+    from store_tools import write_fake_fashion_mnist
+
+    path = write_fake_fashion_mnist(tmp_path, n_train=100) / "fashion_mnist.npz"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="fashion_mnist.npz: not a readable .npz"):
+        data.load("fashion_mnist", tmp_path)

@@ -103,14 +103,56 @@ def load(name: str, root: str | Path | None = None, download: bool = False) -> A
     root = Path(root).expanduser() if root is not None else paths.data_root()
     npz = root / f"{name}.npz"
     if npz.is_file():
-        with np.load(npz) as d:
-            return Arrays(d["x_train"], d["y_train"], d["x_test"], d["y_test"], DATASETS[name][1])
+        return check_arrays(_read_npz(npz, name), name, npz)
     if download or (root / DATASETS[name][2]).is_dir():
         try:
-            return _from_torchvision(name, root, download)
+            arrays = _from_torchvision(name, root, download)
         except RuntimeError as err:  # torchvision's "Dataset not found or corrupted"
             raise FileNotFoundError(_missing_message(name, root)) from err
+        return check_arrays(arrays, name, root / DATASETS[name][2])
     raise FileNotFoundError(_missing_message(name, root))
+
+
+KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def _read_npz(path: Path, name: str) -> Arrays:
+    """The four arrays of a data set's ``.npz``; ValueError naming the file if it is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as d:
+            missing = [k for k in KEYS if k not in d.files]
+            if missing:
+                raise ValueError(f"{path}: missing arrays {missing} (a data set .npz holds "
+                                 f"{list(KEYS)})")
+            return Arrays(*(d[k] for k in KEYS), DATASETS[name][1])
+    except ValueError:
+        raise
+    except Exception as err:  # zipfile.BadZipFile, EOFError, OSError, pickled objects
+        raise ValueError(f"{path}: not a readable .npz of uint8 arrays "
+                         f"({type(err).__name__}: {err})") from err
+
+
+def check_arrays(a: Arrays, name: str, source: Path) -> Arrays:
+    """Check a data set once, on load: uint8 images of the right shape, labels in range.
+
+    Raises ValueError naming ``source``, before any run writes a file.
+    """
+    c, h, w = INPUT_SHAPES[name]
+    image = (h, w) if c == 1 else (h, w, c)
+    for split in ("train", "test"):
+        x, y = getattr(a, f"x_{split}"), getattr(a, f"y_{split}")
+        if x.dtype != np.uint8:
+            raise ValueError(f"{source}: x_{split} must be uint8 images, got {x.dtype}")
+        if x.ndim < 2 or tuple(x.shape[1:]) != image:
+            raise ValueError(f"{source}: x_{split} must have shape (N, {', '.join(map(str, image))})"
+                             f" for {name}, got {x.shape}")
+        if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{source}: y_{split} must be {len(x)} integer labels, got "
+                             f"shape {y.shape} of {y.dtype}")
+        if len(y) and (y.min() < 0 or y.max() >= a.num_classes):
+            raise ValueError(f"{source}: y_{split} must be labels in [0, {a.num_classes - 1}], "
+                             f"got [{y.min()}, {y.max()}]")
+    return a
 
 
 def subset_indices(n_total: int, n: int, seed: int) -> np.ndarray:
