@@ -75,9 +75,9 @@ import numpy as np
 from myst_nb import glue
 
 from prunedd_utils import runs, sweeps
-from prunedd_utils.sweeps import resnet20 as sweep
 from prunedd_utils.neural import models, prune
 from prunedd_utils.plotting import COLORS, use_style
+from prunedd_utils.sweeps import resnet20 as sweep
 
 use_style()
 settings = sweep.settings(

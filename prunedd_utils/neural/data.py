@@ -144,8 +144,9 @@ def check_arrays(a: Arrays, name: str, source: Path) -> Arrays:
         if x.dtype != np.uint8:
             raise ValueError(f"{source}: x_{split} must be uint8 images, got {x.dtype}")
         if x.ndim < 2 or tuple(x.shape[1:]) != image:
-            raise ValueError(f"{source}: x_{split} must have shape (N, {', '.join(map(str, image))})"
-                             f" for {name}, got {x.shape}")
+            shape = ", ".join(map(str, image))
+            raise ValueError(f"{source}: x_{split} must have shape (N, {shape}) for {name}, "
+                             f"got {x.shape}")
         if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"{source}: y_{split} must be {len(x)} integer labels, got "
                              f"shape {y.shape} of {y.dtype}")
