@@ -181,13 +181,17 @@ CHILD = textwrap.dedent(
     from prunedd_utils import runs
     from prunedd_utils.runs import pipeline
     slow = sys.argv[1] == "slow"
-    if slow:  # make each epoch last long enough to be killed in the middle of the next
-        real = pipeline.train.train_epoch
-        def epoch(*a, **k):
-            out = real(*a, **k)
+    counter = sys.argv[3] if len(sys.argv) > 3 else None
+    real = pipeline.train.train_epoch
+    def epoch(*a, **k):
+        out = real(*a, **k)
+        if counter:  # one line per epoch trained, by any process
+            with open(counter, "a") as fh:
+                fh.write("epoch\\n")
+        if slow:  # make each epoch last long enough to be killed in the middle of the next
             time.sleep(0.4)
-            return out
-        pipeline.train.train_epoch = epoch
+        return out
+    pipeline.train.train_epoch = epoch
     s = runs.RunSettings(**eval(sys.argv[2]))
     pipeline.execute(s, "killed", progress=False)
     """
@@ -220,11 +224,15 @@ def test_sigkilled_run_resumes_and_ends_like_an_uninterrupted_one(store):
 
 
 @pytest.mark.slow
-def test_two_processes_on_one_run_do_not_corrupt_it(store):
+def test_two_processes_on_one_run_train_it_once(store):
+    # Both start at once; the lock makes one wait, and the waiter must find the run done
+    # (the re-check after taking the lock) instead of training it again.
     s = dataclasses.replace(SMALL, epochs=4)
-    args = [sys.executable, "-c", CHILD, "fast", repr(s.changed())]
+    counter = store / "epochs.txt"
+    args = [sys.executable, "-c", CHILD, "slow", repr(s.changed()), str(counter)]
     children = [subprocess.Popen(args, env=dict(os.environ)) for _ in range(2)]
     assert [c.wait() for c in children] == [0, 0]
+    assert counter.read_text().count("epoch") == 4  # not 8: trained once across both
     m = Run(s, "killed").metrics()
     assert m["status"] == "done" and [h["epoch"] for h in m["history"]] == [1, 2, 3, 4]
     reference = pipeline.execute(s, "reference", progress=False)
@@ -277,3 +285,30 @@ def test_rewinding_restores_the_initial_and_replays_the_trained_weights(store):
     replayed = pipeline.dense_weights(s, "rewind")
     assert all(torch.equal(final[k], replayed[k]) for k in final)
     assert not all(torch.equal(final[k], init[k]) for k in final)
+
+
+def test_a_run_is_not_resumed_under_another_thread_count(store, monkeypatch):
+    real = _interrupt_after(monkeypatch, 2)
+    with pytest.raises(_Killed):
+        pipeline.execute(SMALL, "threads", progress=False)
+    monkeypatch.setattr(pipeline.train, "train_epoch", real)
+    torch.set_num_threads(2)
+    with pytest.raises(ValueError, match="started with 1 torch thread"):
+        pipeline.execute(SMALL, "threads", progress=False)
+    torch.set_num_threads(1)
+    assert pipeline.execute(SMALL, "threads", progress=False)["status"] == "done"
+
+
+def test_rewound_weights_are_masked_before_retraining_starts(store, monkeypatch):
+    s = dataclasses.replace(SMALL, prune="magnitude", prune_fraction=0.5, rewind=0)
+    real, seen = pipeline.train.train_epoch, []
+
+    def epoch(model, data, opt, gen, batch, loss, augment, mask, *a, **k):
+        if mask is not None:  # retraining: every pruned weight must already be zero
+            params = dict(model.named_parameters())
+            seen.append(all(bool((params[n][~m] == 0).all()) for n, m in mask.items()))
+        return real(model, data, opt, gen, batch, loss, augment, mask, *a, **k)
+
+    monkeypatch.setattr(pipeline.train, "train_epoch", epoch)
+    pipeline.execute(s, "remask", progress=False)
+    assert seen and all(seen)

@@ -156,11 +156,20 @@ def _checkpoint(run: Run) -> dict | None:
     if not run.checkpoint_path.is_file():
         return None
     try:
-        return load_torch(run.checkpoint_path)
+        ck = load_torch(run.checkpoint_path)
     except StoreError as err:
         warnings.warn(f"{err}; starting the run again", stacklevel=2)
         run.checkpoint_path.unlink(missing_ok=True)
         return None
+    started = ck["record"].get("threads")
+    if started is not None and started != torch.get_num_threads():
+        # The thread count changes float rounding (reductions split differently), so a run
+        # continued under another count would mix two computations under one name.
+        raise ValueError(f"run {run.hash} was started with {started} torch thread(s) and is "
+                         f"resumed with {torch.get_num_threads()}: resume it with --threads "
+                         f"{started} (or torch.set_num_threads({started})), or delete "
+                         f"{run.checkpoint_path} to start it again")
+    return ck
 
 
 def _train_dense(s: RunSettings, run: Run, progress: bool) -> dict:
