@@ -185,3 +185,38 @@ def test_a_run_with_a_broken_checkpoint_starts_again(store):
     with pytest.warns(UserWarning, match="not a safe, complete checkpoint"):
         m = pipeline.execute(SMALL, "broken", progress=False)
     assert m["status"] == "done" and len(m["history"]) == SMALL.epochs
+
+
+# --------------------------------------------------------------------------- verified reads
+
+
+def test_every_stored_run_passes_the_read_checks():
+    for folder in sorted(p for p in paths.results_root().glob("*/*") if p.is_dir()):
+        s = stored_settings(folder)
+        run = Run(s, folder.parent.name)
+        assert run.problem() is None, run.problem()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda run: run.metrics_path.write_text('{"status": "done", "fin'), "not a readable JSON"),
+    (lambda run: write_json(run.metrics_path, dict(run.metrics(), final={"test_err": 0.1})),
+     "a finished run without final"),
+    (lambda run: write_json(run.metrics_path, dict(run.metrics(), hash="0123456789ab")),
+     "belongs to run '0123456789ab'"),
+    (lambda run: write_json(run.dir / "settings.json", {"changed": {"width": 3}}),
+     "hash to"),
+])
+def test_a_damaged_stored_run_is_refused_when_reading_and_recomputed_when_training(
+        store, damage, message):
+    from prunedd_utils.runs import sweep
+
+    good = pipeline.execute(SMALL, "dmg", progress=False)
+    run = Run(SMALL, "dmg")
+    damage(run)
+    assert run.status() == "invalid" and message in run.problem()
+    assert str(run.dir) in run.problem()  # the message names the file
+    with pytest.raises(StoreError, match=message):
+        sweep([SMALL], "dmg", run=False, progress=False)
+    with pytest.warns(UserWarning, match="computing the run again"):
+        again = pipeline.execute(SMALL, "dmg", progress=False)
+    assert again["final"] == good["final"] and run.status() == "done"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from .settings import RunSettings
-from .store import Run
+from .store import Run, StoreError
 from .table import summary
 
 BACKENDS = ("local", "dask")
@@ -139,7 +139,9 @@ def sweep(
 
     ``options`` go to the backend: ``threads`` (local: torch threads, 0 = torch's default),
     ``workers`` and ``scheduler`` (dask), or an existing Dask ``client``. Runs stored as
-    failed are reported, not retried, unless ``retry_failed``.
+    failed are reported, not retried, unless ``retry_failed``. A stored run whose files
+    cannot be trusted (``Run.problem``) is computed again, or, with ``run=False``, refused
+    with a StoreError naming the file.
     """
     from tqdm import tqdm
 
@@ -151,6 +153,8 @@ def sweep(
     rows = {}
     todo = []
     for s in unique:
+        if not run and Run(s, experiment).status() == "invalid":
+            raise StoreError(Run(s, experiment).problem())
         if _is_stored(s, experiment, retry_failed):
             rows[s.hash] = summary(s, Run(s, experiment).metrics())
         else:

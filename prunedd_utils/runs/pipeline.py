@@ -317,6 +317,8 @@ def execute(s: RunSettings, experiment: str, progress: bool = True,
     status = run.status()
     if status == "done" or (status == "failed" and not retry_failed):
         return run.metrics()
+    if status == "invalid":
+        warnings.warn(f"{run.problem()}: computing the run again", stacklevel=2)
     load_data(s)  # a missing data set fails here, before any file is written
     with run.lock():
         status = run.status()  # another process may have finished it while we waited

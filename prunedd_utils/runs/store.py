@@ -132,9 +132,42 @@ class Run:
         return read_json(self.metrics_path)
 
     def status(self) -> str:
-        """``missing``, ``running`` (or interrupted), ``done`` or ``failed``."""
+        """``missing``, ``running`` (or interrupted), ``done``, ``failed``, or ``invalid``.
+
+        A stored run is ``invalid`` when its files cannot be trusted (see ``problem``).
+        """
+        if self.problem() is not None:
+            return "invalid"
         m = self.metrics()
         return "missing" if m is None else str(m.get("status", "running"))
+
+    def problem(self) -> str | None:
+        """Why this run's stored files cannot be used, naming the file; None if they can.
+
+        ``settings.json`` must rebuild to this run's hash, and a finished ``metrics.json``
+        must parse and carry the final numbers every table reads.
+        """
+        if not self.metrics_path.is_file():
+            return None
+        try:
+            m = self.metrics()
+            if stored_settings(self.dir) != self.settings:
+                return f"{self.dir}/settings.json: describes other settings than {self.hash}"
+        except StoreError as err:
+            return str(err)
+        if m.get("hash") != self.hash:
+            return f"{self.metrics_path}: belongs to run {m.get('hash')!r}, not {self.hash}"
+        if m.get("status") == "done":
+            final = m.get("final")
+            needed = ("test_err", "test_loss", "train_err", "train_loss")
+            if not isinstance(final, dict) or not all(
+                    isinstance(final.get(k), (int, float)) for k in needed):
+                return f"{self.metrics_path}: a finished run without final {list(needed)}"
+            if self.settings.is_pruned and not (
+                    isinstance(m.get("levels"), list) and m["levels"]
+                    and all(k in m["levels"][-1] for k in ("mask", "pruned", "final"))):
+                return f"{self.metrics_path}: a finished pruned run without its levels"
+        return None
 
     def done(self) -> bool:
         return self.status() == "done"
