@@ -19,7 +19,7 @@ from store_tools import temporary_store
 
 from prunedd_utils import cli, runs, sweeps
 from prunedd_utils.runs import Run, RunSettings, pipeline
-from prunedd_utils.runs.store import write_json
+from prunedd_utils.runs.store import load_torch, write_json
 
 SMALL = RunSettings(width=16, n_train=400, n_test=200, label_noise=0.1, epochs=3, lr=3e-3)
 
@@ -312,3 +312,42 @@ def test_rewound_weights_are_masked_before_retraining_starts(store, monkeypatch)
     monkeypatch.setattr(pipeline.train, "train_epoch", epoch)
     pipeline.execute(s, "remask", progress=False)
     assert seen and all(seen)
+
+
+REBUILD = textwrap.dedent(
+    """
+    import sys, time, torch
+    torch.set_num_threads(1)
+    from prunedd_utils import runs
+    from prunedd_utils.runs import pipeline
+    real = pipeline.train.train_epoch
+    def epoch(*a, **k):
+        with open(sys.argv[2], "a") as fh:
+            fh.write("epoch\\\\n")
+        time.sleep(0.3)  # long enough for the other process to arrive meanwhile
+        return real(*a, **k)
+    pipeline.train.train_epoch = epoch
+    s = runs.RunSettings(**eval(sys.argv[1]))
+    w = pipeline.dense_weights(s, "exp")
+    torch.save(w, sys.argv[3])
+    """
+)
+
+
+def test_two_processes_needing_lost_dense_weights_rebuild_them_once(store):
+    # Results from git on a fresh machine: the dense metrics exist, its cached weights not.
+    s = dataclasses.replace(SMALL, prune="magnitude", prune_fraction=0.5)
+    pipeline.execute(s.dense(), "exp", progress=False)
+    weights = Run(s.dense(), "exp").weights_path(None)
+    original = load_torch(weights)
+    weights.unlink()
+    counter = store / "epochs.txt"
+    children = [subprocess.Popen([sys.executable, "-c", REBUILD, repr(s.changed()),
+                                  str(counter), str(store / f"w{i}.pt")], env=dict(os.environ))
+                for i in range(2)]
+    assert [c.wait() for c in children] == [0, 0]
+    assert counter.read_text().count("epoch") == SMALL.epochs  # rebuilt once, not twice
+    for i in range(2):
+        got = torch.load(store / f"w{i}.pt", weights_only=True)
+        assert all(torch.equal(got[k], original[k]) for k in original)
+    assert not list(weights.parent.glob("*-rebuild-*"))  # no scratch folder left behind
