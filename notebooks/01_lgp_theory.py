@@ -32,8 +32,8 @@
 #    form of Hastie et al. {cite:p}`hastie2019surprises`.
 #
 # The next chapter, {ref}`chap-lgp-pruning`, uses the DC to predict the risk of pruned
-# models. All computations are in `prunedd_utils.theory.lgp`; this chapter runs on the CPU in
-# well under a minute (sizes are stated with each experiment).
+# models. All computations are in `prunedd_utils.theory.lgp`; this chapter runs on the CPU
+# in well under a minute (sizes are stated with each experiment).
 
 # %% tags=["parameters"]
 n = 200  # training samples

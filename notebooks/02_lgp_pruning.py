@@ -31,8 +31,8 @@
 # 4. explains the one place where theory and simulation part ways (retraining on the same
 #    sample), and closes with the paper's "denoising" argument as a small experiment.
 #
-# Computations live in `prunedd_utils.theory.lgp`. The defaults run on two CPU cores in under a
-# minute.
+# Computations live in `prunedd_utils.theory.lgp`. The defaults run on two CPU cores in
+# under a minute.
 
 # %% tags=["parameters"]
 n = 200  # training samples

@@ -30,8 +30,9 @@
 #    locates the correlation $c^\star$ at which retraining starts to beat pruning alone.
 #
 # Everything runs on the CPU in well under a minute. The computations live in
-# `prunedd_utils.theory.general_sigma` (any covariance) and `prunedd_utils.theory.correlated` (Lemma 1 and
-# the family), on top of the diagonal theory in `prunedd_utils.theory.lgp`.
+# `prunedd_utils.theory.general_sigma` (any covariance) and
+# `prunedd_utils.theory.correlated` (Lemma 1 and the family), on top of the diagonal theory
+# in `prunedd_utils.theory.lgp`.
 
 # %% tags=["parameters"]
 seed = 0  # seeds every random draw of the chapter
@@ -152,7 +153,9 @@ lam_check = check_rng.uniform(0.5, 3.0, 150)
 beta_check = check_rng.standard_normal(150) / np.sqrt(150)
 Q = np.linalg.qr(check_rng.standard_normal((150, 150)))[0]
 for n_check in (60, 300):
-    diag = general_sigma.dense_risk(general_sigma.lgp_moments(np.diag(lam_check), beta_check, 1.0), n_check)
+    diag = general_sigma.dense_risk(
+        general_sigma.lgp_moments(np.diag(lam_check), beta_check, 1.0), n_check
+    )
     rotated = general_sigma.dense_risk(
         general_sigma.lgp_moments(Q @ np.diag(lam_check) @ Q.T, Q @ beta_check, 1.0), n_check
     )
@@ -222,7 +225,7 @@ for n_check in (60, 300):
 # asymptotically, with $1/n$ in place of $1/(n-2)$; the version above is exact for every
 # $n \ge 3$.
 #
-# We check both formulas with the generic pipeline of `general_lgp`: it draws the design
+# We check both formulas with the generic pipeline of `general_sigma`: it draws the design
 # from $\Sigma = aa^\top$, fits min-norm least squares (by pseudo-inverse, since the design
 # has rank one), prunes by magnitude and refits on the same samples. Here $a_i =
 # \sqrt{\lambda_i}$ with $\lambda_i$ uniform on $[0.5, 2]$, $\beta$ has i.i.d.

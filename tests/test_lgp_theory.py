@@ -1,5 +1,5 @@
-"""Closed forms and internal consistency of the LGP theory (prunedd_utils.theory.lgp): no sampling of
-data sets here except small Monte Carlo checks of the DC itself."""
+"""Closed forms and internal consistency of the LGP theory (prunedd_utils.theory.lgp): no
+sampling of data sets here except small Monte Carlo checks of the DC itself."""
 
 import numpy as np
 import pytest

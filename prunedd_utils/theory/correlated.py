@@ -73,7 +73,8 @@ def simulate_lemma1(
     trials = checks.integer("trials", trials, 2)
     m = general_sigma.lgp_moments(np.outer(a, a), beta, sigma)
     X, y = general_sigma.sample_gaussian(m, n, rng, batch=(trials,))
-    fits = general_sigma.train_prune_retrain(X, y, s, methods=("magnitude",), solver=general_sigma.pinv_solve)
+    fits = general_sigma.train_prune_retrain(X, y, s, methods=("magnitude",),
+                                             solver=general_sigma.pinv_solve)
     out = {}
     for name, theta in (
         ("dense", fits["dense"]),

@@ -30,7 +30,6 @@ _EIG_FLOOR = 1e-13
 """Eigenvalues below this fraction of the largest are treated as round-off (see rotate)."""
 
 
-
 def _method(method: str) -> str:
     if method not in METHODS:
         raise ValueError(f"method must be in {METHODS}, got {method!r}")
@@ -268,8 +267,9 @@ def sample_gaussian(
 def pinv_solve(X, y) -> np.ndarray:
     """Min-norm least squares by batched pseudo-inverse, for rank-deficient designs.
 
-    :func:`prunedd_utils.theory.lgp.min_norm` solves Gram systems, which assumes full rank; copies of
-    one feature (Lemma 1) give a rank-one design and need this slower, SVD-based route.
+    :func:`prunedd_utils.theory.lgp.min_norm` solves Gram systems, which assumes full rank;
+    copies of one feature (Lemma 1) give a rank-one design and need this slower, SVD-based
+    route.
     """
     X = np.asarray(X, dtype=float)
     return (np.linalg.pinv(X, rcond=1e-10) @ np.asarray(y, dtype=float)[..., None])[..., 0]

@@ -3,7 +3,8 @@
 Holds the feature map, the second moments of ``(phi(x), y)`` in closed form (the order-1
 arc-cosine kernel of Cho and Saul) and by Monte Carlo, and the simulation of random-feature
 regression followed by pruning and retraining. The *equivalent linear Gaussian problem*
-(the paper's Def. 2) is :class:`prunedd_utils.theory.general_sigma.Moments` built from these moments.
+(the paper's Def. 2) is :class:`prunedd_utils.theory.general_sigma.Moments` built from these
+moments.
 """
 
 from __future__ import annotations
@@ -165,8 +166,8 @@ def experiment(
             res["sim_dense"][w, j] = general_sigma.risk(theta, m).mean()
             res["theory_dense"][w, j] = law.tau2
             for s in s_grid:
-                th = general_sigma.pruning_theory(m, n, int(min(s, p)), rng, methods, theory_draws,
-                                         law=law)
+                th = general_sigma.pruning_theory(m, n, int(min(s, p)), rng, methods,
+                                                  theory_draws, law=law)
                 if s >= p:
                     for k in methods:
                         for kind in ("pruned", "retrained"):
@@ -175,7 +176,8 @@ def experiment(
                             res["sim"][s][k][kind][w, j] = res["sim_dense"][w, j]
                         res["sim"][s][k]["alignment"][w, j] = kept_alignment(
                             W[:p], u, np.ones(p, bool))
-                        res["sim"][s][k]["best"][w, j] = general_sigma.best_on_support(m, np.arange(p))[1]
+                        res["sim"][s][k]["best"][w, j] = general_sigma.best_on_support(
+                            m, np.arange(p))[1]
                     continue
                 fits = general_sigma.prune_retrain(X, y, theta, int(s), methods, Xf, y_f)
                 for k in methods:

@@ -1,6 +1,6 @@
 """Linear Gaussian problems (LGP): theory and simulation of pruning min-norm least squares.
 
-``from prunedd_utils import lgp`` exposes
+``from prunedd_utils.theory import lgp`` exposes
 
 * the distributional characterization (:mod:`.dc`): :func:`solve_zeta`, :func:`dense_tau2`,
   :func:`dc_moments`, :func:`dc_prediction`, :func:`least_squares_factor`;

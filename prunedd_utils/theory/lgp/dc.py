@@ -81,8 +81,13 @@ def least_squares_factor(p: int, n: int, exact: bool = True) -> float:
     return n / (n - p)
 
 
-def _prediction(lam, beta, sigma, n, exact) -> tuple[np.ndarray, np.ndarray, float]:
-    """DC mean, variance and risk tau^2 of a checked problem (one fixed-point solve)."""
+def dc_prediction_unchecked(lam, beta, sigma, n, exact) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`dc_prediction` without the argument checks, for callers that already made them.
+
+    ``lam`` and ``beta`` are float arrays of one length p != n with ``lam > 0``, ``sigma >= 0``
+    a float and ``n >= 1`` an int; returns the DC mean, variance and risk tau^2 (one
+    fixed-point solve).
+    """
     p = lam.size
     if p < n:
         dof = (n - p - 1) if exact else (n - p)
@@ -99,7 +104,7 @@ def dc_prediction(lam, beta, sigma, n, exact: bool = True):
     The same numbers as :func:`dc_moments` and :func:`dense_tau2` with one solve of the
     fixed point instead of two.
     """
-    return _prediction(*_check_problem(lam, beta, sigma, n), exact)
+    return dc_prediction_unchecked(*_check_problem(lam, beta, sigma, n), exact)
 
 
 def dense_tau2(lam, beta, sigma, n, exact: bool = True) -> float:

@@ -30,7 +30,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from ... import checks
-from .dc import _prediction, least_squares_factor
+from .dc import dc_prediction_unchecked, least_squares_factor
 
 METHODS = ("dense", "magnitude", "hessian", "oracle")
 
@@ -129,8 +129,12 @@ def _check_inputs(lam, beta, sigma, n, ps, s, method, retrain):
     return lam, beta, sigma, n, ps_list, s
 
 
-def _oracle_order(lam: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """Rank of each feature by saliency lam beta^2 (0 = most salient; ties by index)."""
+def oracle_order(lam: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Rank of each feature by saliency lam beta^2 (0 = most salient; ties by index).
+
+    Oracle pruning of the model on the first p features keeps the s of them with the lowest
+    rank: ``np.argsort(oracle_order(lam, beta)[:p], kind="stable")[:s]``.
+    """
     order = np.argsort(-(lam * beta**2), kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
@@ -140,13 +144,13 @@ def _oracle_order(lam: np.ndarray, beta: np.ndarray) -> np.ndarray:
 def _reduced(lam, beta, sigma, n, p, exact):
     """DC mean, variance, effective noise sigma_p^2 and risk of the model on the first p."""
     sig2 = sigma**2 + float(np.sum(lam[p:] * beta[p:] ** 2))
-    mu, var, tau2 = _prediction(lam[:p], beta[:p], np.sqrt(sig2), n, exact)
+    mu, var, tau2 = dc_prediction_unchecked(lam[:p], beta[:p], np.sqrt(sig2), n, exact)
     return mu, var, sig2, tau2
 
 
 def _retrained_dense(lam_s, beta_s, sig2_s, n, exact) -> float:
     """Expected risk of least squares refit on a kept set, fresh sample (Def. 5, given S)."""
-    return _prediction(lam_s, beta_s, np.sqrt(sig2_s), n, exact)[2]
+    return dc_prediction_unchecked(lam_s, beta_s, np.sqrt(sig2_s), n, exact)[2]
 
 
 def theory_curve(lam, beta, sigma, n, ps, s=None, method="dense", retrain=False, *,
@@ -159,7 +163,7 @@ def theory_curve(lam, beta, sigma, n, ps, s=None, method="dense", retrain=False,
     lam, beta, sigma, n, ps, s = _check_inputs(lam, beta, sigma, n, ps, s, method, retrain)
     draws = checks.integer("draws", draws, 1)
     out = np.empty(len(ps))
-    rank = _oracle_order(lam, beta)
+    rank = oracle_order(lam, beta)
     pending = []  # (position, p, mu, var, sig2) of MP/HP problems that need a threshold
     for j, p in enumerate(ps):
         mu, var, sig2, dense = _reduced(lam, beta, sigma, n, p, exact)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import checks
-from .risk import METHODS, _oracle_order, check_grid
+from .risk import METHODS, check_grid, oracle_order
 from .solve import min_norm
 
 PRUNERS = ("magnitude", "hessian", "oracle")
@@ -82,7 +82,7 @@ def simulate_curve(lam, beta, sigma, n, ps, s=None, trials: int = 20, seed: int 
     trials = checks.integer("trials", trials, 2)
     seed = checks.integer("seed", seed, 0)
 
-    rank = _oracle_order(lam, beta)
+    rank = oracle_order(lam, beta)
     oracle_kept = {p: np.argsort(rank[:p], kind="stable") for p in set(ps_list)}
     rng = np.random.default_rng(seed)
     chunk = max(1, min(trials, int(2e7 // (n * big_p))))

@@ -121,7 +121,8 @@ def test_prune_mask_keeps_top_scores():
     theta = np.array([[0.1, -3.0, 0.5, 2.0], [1.0, 0.0, -0.2, 0.3]])
     mask = general_sigma.prune_mask(theta, 2)
     np.testing.assert_array_equal(mask, [[False, True, False, True], [True, False, False, True]])
-    hess = general_sigma.prune_mask(theta, 1, "hessian", hess_diag=np.array([1000.0, 1.0, 1.0, 1.0]))
+    hess_diag = np.array([1000.0, 1.0, 1.0, 1.0])
+    hess = general_sigma.prune_mask(theta, 1, "hessian", hess_diag=hess_diag)
     np.testing.assert_array_equal(hess[0], [True, False, False, False])
 
 
@@ -131,6 +132,10 @@ def test_pinv_solver_handles_rank_one_design():
     np.testing.assert_allclose(theta, 2.0 * a / (a @ a), atol=1e-10)
 
 
+def _identity_moments(p):
+    return general_sigma.lgp_moments(np.eye(p), np.ones(p), 1.0)
+
+
 @pytest.mark.parametrize(
     ("call", "name"),
     [
@@ -138,13 +143,14 @@ def test_pinv_solver_handles_rank_one_design():
         (lambda: general_sigma.Moments(np.eye(2), np.ones(3), 1.0), "b"),
         (lambda: general_sigma.Moments(np.eye(2), np.ones(2), -1.0), "ey2"),
         (lambda: general_sigma.lgp_moments(np.eye(2), np.ones(2), -0.1), "sigma"),
-        (lambda: general_sigma.dc_law(general_sigma.lgp_moments(np.eye(3), np.ones(3), 1.0), 3), "n"),
+        (lambda: general_sigma.dc_law(_identity_moments(3), 3), "n"),
         (lambda: general_sigma.prune_mask(np.ones(3), 4), "s"),
         (lambda: general_sigma.prune_mask(np.ones(3), 1, "random"), "method"),
         (lambda: general_sigma.prune_mask(np.ones(3), 1, "hessian"), "hess_diag"),
-        (lambda: general_sigma.DCLaw(np.zeros(2), np.eye(2), np.ones(2), 1.0).sample(0, None), "draws"),
-        (lambda: general_sigma.pruning_theory(general_sigma.lgp_moments(np.eye(9), np.ones(9), 1.0), 5, 4,
-                                     np.random.default_rng(0)), "s"),
+        (lambda: general_sigma.DCLaw(np.zeros(2), np.eye(2), np.ones(2), 1.0).sample(0, None),
+         "draws"),
+        (lambda: general_sigma.pruning_theory(_identity_moments(9), 5, 4,
+                                              np.random.default_rng(0)), "s"),
     ],
 )
 def test_invalid_inputs_name_the_parameter(call, name):
