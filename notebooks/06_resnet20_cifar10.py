@@ -46,13 +46,13 @@ prune_widths = [6, 8, 10, 12, 16]  # the dense networks that are pruned (if wide
 random_bases = [5, 8]  # targets of the random-pruning control
 random_widths = [8, 12, 16]  # the dense networks pruned at random
 base_seeds = [1]  # extra seeds of the base networks (seed 0 is every run's)
-n_train = 4000  # training images (a seeded subset of the 50,000)
+n_train = 2000  # training images (a seeded subset of the 50,000)
 n_test = 0  # test images (0 = all 10,000)
-epochs = 50  # epochs of dense training, and again of retraining
+epochs = 100  # epochs of dense training, and again of retraining
 lr = 1e-3  # Adam's initial learning rate
 schedule = "cosine"  # learning rate per epoch: cosine decay to zero
-batch_size = 128  # mini-batch size
-eval_every = 10  # test-set evaluation every this many epochs
+batch_size = 64  # mini-batch size
+eval_every = 20  # test-set evaluation every this many epochs
 experiment = "resnet20"  # folder under results/ holding the runs
 train_missing = False  # True: train the runs that are not stored (hours on a CPU)
 

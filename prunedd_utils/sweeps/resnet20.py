@@ -26,13 +26,13 @@ def settings(
     random_bases=(5, 8),
     random_widths=(8, 12, 16),
     base_seeds=(1,),
-    n_train=4000,
+    n_train=2000,
     n_test=0,
-    epochs=50,
+    epochs=100,
     lr=1e-3,
     schedule="cosine",
-    batch_size=128,
-    eval_every=10,
+    batch_size=64,
+    eval_every=20,
 ) -> list[RunSettings]:
     """ResNet-20 of width k on CIFAR-10 (the paper's Figs. 1 and 5), seed 0.
 
