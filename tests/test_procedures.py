@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import math
 
+import numpy as np
 import pytest
 import torch
 from store_tools import temporary_store
@@ -220,3 +221,33 @@ def test_a_damaged_stored_run_is_refused_when_reading_and_recomputed_when_traini
     with pytest.warns(UserWarning, match="computing the run again"):
         again = pipeline.execute(SMALL, "dmg", progress=False)
     assert again["final"] == good["final"] and run.status() == "done"
+
+
+def test_an_edited_metrics_file_of_a_finished_run_is_noticed(store):
+    pipeline.execute(SMALL, "seal", progress=False)
+    run = Run(SMALL, "seal")
+    assert run.problem() is None
+    text = run.metrics_path.read_text()
+    m = run.metrics()
+    m["final"]["test_err"] = 0.01  # a better number, typed in by hand
+    write_json(run.metrics_path, m)
+    assert run.status() == "invalid" and "changed after the run finished" in run.problem()
+    run.metrics_path.write_text(text)
+    assert run.problem() is None
+
+
+def test_stored_files_are_readable_by_others(store):
+    pipeline.execute(SMALL, "mode", progress=False)
+    for f in Run(SMALL, "mode").dir.iterdir():
+        assert f.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_bad_data_file_fails_before_any_run_file_is_written(store):
+    path = store / "data" / "fashion_mnist.npz"
+    with np.load(path) as f:
+        arrays = dict(f)
+    arrays["y_train"] = arrays["y_train"] + 10  # labels out of range
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="y_train must be labels in"):
+        pipeline.execute(SMALL, "baddata", progress=False)
+    assert not (store / "results").exists()

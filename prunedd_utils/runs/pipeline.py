@@ -193,7 +193,7 @@ def _train_dense(s: RunSettings, run: Run, progress: bool) -> dict:
     save_torch(run.weights_path(None), _state(model))
     record["seconds"] = time.perf_counter() - t0
     record["status"] = "done"
-    write_json(run.metrics_path, record)
+    run.finish(record)
     run.checkpoint_path.unlink(missing_ok=True)
     return record
 
@@ -300,7 +300,7 @@ def _prune_retrain(s: RunSettings, run: Run, experiment: str, progress: bool) ->
     record["final"] = record["levels"][-1]["final"]
     record["seconds"] = time.perf_counter() - t0
     record["status"] = "done"
-    write_json(run.metrics_path, record)
+    run.finish(record)
     run.checkpoint_path.unlink(missing_ok=True)
     return record
 
@@ -332,6 +332,6 @@ def execute(s: RunSettings, experiment: str, progress: bool = True,
         except Diverged as err:
             record = {"status": "failed", "hash": run.hash, "experiment": experiment,
                       "reason": str(err)}
-            write_json(run.metrics_path, record)
+            run.finish(record)
             run.checkpoint_path.unlink(missing_ok=True)
             return record

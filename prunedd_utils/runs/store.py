@@ -12,6 +12,7 @@ the same run.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import tempfile
@@ -167,18 +168,40 @@ class Run:
                     isinstance(m.get("levels"), list) and m["levels"]
                     and all(k in m["levels"][-1] for k in ("mask", "pruned", "final"))):
                 return f"{self.metrics_path}: a finished pruned run without its levels"
+        digest = read_json(self.dir / "settings.json").get("metrics_sha256")
+        if digest is not None and digest != _sha256(self.metrics_path):
+            return (f"{self.metrics_path}: its contents changed after the run finished (the "
+                    f"digest in settings.json does not match)")
         return None
 
     def done(self) -> bool:
         return self.status() == "done"
 
-    def write_settings(self) -> None:
-        write_json(self.dir / "settings.json", {
+    def write_settings(self, metrics_sha256: str | None = None) -> None:
+        """Write ``settings.json``; with the digest of the final ``metrics.json`` once done."""
+        obj = {
             "hash": self.hash,
             "experiment": self.experiment,
             "changed": self.settings.changed(),
             "settings": dataclasses.asdict(self.settings),
-        })
+        }
+        if metrics_sha256:
+            obj["metrics_sha256"] = metrics_sha256
+        write_json(self.dir / "settings.json", obj)
+
+    def finish(self, record: dict) -> None:
+        """Store a run's final metrics, then seal them: ``settings.json`` gets their digest,
+        so a later edit of ``metrics.json`` is noticed when it is read."""
+        write_json(self.metrics_path, record)
+        self.seal()
+
+    def seal(self) -> None:
+        """Record the digest of the stored ``metrics.json`` in ``settings.json``."""
+        self.write_settings(_sha256(self.metrics_path))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def stored_settings(folder: Path) -> RunSettings:
