@@ -64,10 +64,12 @@ train_missing = False  # True: train the runs that are not stored (hours on a CP
 # python -m prunedd_utils sweep resnet20 --backend dask --workers 2
 # ```
 #
-# The `gpu` preset is the paper's scale (all 50,000 training images, 200 epochs, widths up
-# to $k = 64$, three seeds of the base networks); its size and an estimate of its time are
-# printed at the end of the chapter. Run it with `--preset gpu`, then execute this chapter
-# with papermill and the same parameters (`python -m prunedd_utils list` prints them).
+# The `gpu` preset is the paper's scale: all {glue:text}`r20_gpu_n_train` training images,
+# {glue:text}`r20_gpu_epochs` epochs, widths up to $k = $ {glue:text}`r20_gpu_kmax`, and
+# {glue:text}`r20_gpu_seeds` seeds of the base networks; its size and an estimate of its
+# time are printed at the end of the chapter. Run it with `--preset gpu`, then execute
+# this chapter with papermill and the same parameters (`python -m prunedd_utils list`
+# prints the presets).
 
 # %%
 import matplotlib.pyplot as plt
@@ -87,6 +89,18 @@ settings = sweep.settings(
     batch_size=batch_size, eval_every=eval_every,
 )
 rows = runs.sweep(settings, experiment, run=train_missing, progress=False)
+n_test_images = n_test or 10000
+glue("r20_n_train", f"{n_train:,}", display=False)
+glue("r20_n_test", f"{n_test_images:,}", display=False)
+glue("r20_epochs", epochs, display=False)
+glue("r20_batch", batch_size, display=False)
+glue("r20_lr", f"{lr:g}", display=False)
+glue("r20_steps", f"{epochs * -(-n_train // batch_size):,}", display=False)
+gpu_preset = sweep.PRESETS["gpu"]
+glue("r20_gpu_n_train", f"{gpu_preset['n_train'] or 50000:,}", display=False)
+glue("r20_gpu_epochs", gpu_preset["epochs"], display=False)
+glue("r20_gpu_kmax", max(gpu_preset["widths"]), display=False)
+glue("r20_gpu_seeds", 1 + len(gpu_preset["base_seeds"]), display=False)
 if len(rows) < len(settings):
     raise RuntimeError(
         f"{len(settings) - len(rows)} of {len(settings)} runs are not stored: train them with "
@@ -95,19 +109,23 @@ if len(rows) < len(settings):
 # %% [markdown]
 # ## The recipe, and why
 #
-# *Data.* A seeded subset of $n$ = 4,000 CIFAR-10 training images and the full test set of
-# 10,000 images; images are standardised per channel, and training batches are augmented
-# by a random crop after 4 pixels of zero padding and a random horizontal flip (the
-# standard CIFAR augmentation). The subset is the budget's choice: the paper trains on all
-# 50,000 images, so its errors are far lower than ours.
+# *Data.* A seeded subset of $n$ = {glue:text}`r20_n_train` CIFAR-10 training images and
+# {glue:text}`r20_n_test` test images; images are standardised per channel, and training
+# batches are augmented by a random crop after 4 pixels of zero padding and a random
+# horizontal flip (the standard CIFAR augmentation). The subset is the budget's choice: the
+# paper trains on all 50,000 images, so its errors are far lower than ours.
 #
-# *Training.* Adam {cite:p}`kingma2015adam` (the paper's optimizer), batch 128, initial
-# learning rate $10^{-3}$ decayed to zero by a cosine over the epochs. The decay is our
-# choice: with a constant rate, the test error of the last epoch jumps by several points
-# from one evaluation to the next (chapter 05 shows it), while a decayed rate ends every
-# run in a settled state, so one run's final error means something. Retraining after
-# pruning uses the same recipe again from its start ("the same configuration", as the paper
-# says), with the pruned weights held at exactly zero.
+# *Training.* Adam {cite:p}`kingma2015adam` (the paper's optimizer), batch
+# {glue:text}`r20_batch`, {glue:text}`r20_epochs` epochs ({glue:text}`r20_steps` steps),
+# initial learning rate {glue:text}`r20_lr` decayed to zero by a cosine over the epochs.
+# The decay is our choice: with a constant rate, the test error of the last epoch jumps by
+# several points from one evaluation to the next (chapter 05 shows it), while a decayed
+# rate ends every run in a settled state, so one run's final error means something. The
+# small batch and many epochs (each image is seen {glue:text}`r20_epochs` times) are chosen
+# so that the wide networks can fit their augmented training set within the budget.
+# Retraining after pruning uses the same
+# recipe again from its start ("the same configuration", as the paper says), with the
+# pruned weights held at exactly zero.
 #
 # *Pruning.* Global magnitude pruning of all convolution and linear weights (not biases or
 # batch-norm parameters) to exactly $N_k$, the number of such weights of the base network
@@ -123,7 +141,7 @@ pruned = [r for r in rows if r["prune"] != "none"]
 train_hours = sum(r["seconds"] for r in rows) / 3600
 print(f"{len(rows)} runs ({len(dense)} dense, {len(pruned)} pruned, "
       f"{len(rows) - len(dense) - len(pruned)} extra seeds of the bases)")
-print(f"CIFAR-10: {n_train} training images, {n_test or 10000} test images; "
+print(f"CIFAR-10: {n_train} training images, {n_test_images} test images; "
       f"{epochs} epochs ({epochs * -(-n_train // batch_size)} steps) per training")
 for b in base_widths:
     print(f"base k={b}: N_k = {prune.prunable_count(models.resnet20(b)):,} weights "
@@ -178,7 +196,7 @@ plt.show()
 # **The rule, fixed before looking.** For each target $k$, the base error $e_k$ is the mean
 # over the base's seeds, and its uncertainty $u_k$ is the larger of half the seed range and
 # $\sqrt{2}$ times the binomial standard error $\sqrt{e(1-e)/10^4}$ of one test error on
-# 10,000 images. Pruning *beats* the base when the best pruned network is below $e_k$ by more
+# {glue:text}`r20_n_test` images. Pruning *beats* the base when the best pruned network is below $e_k$ by more
 # than $2u_k$, *loses* when it is above by more than $2u_k$, and *ties* otherwise. Taking the
 # best of several parents favours pruning a little (a winner's curse), so the cell also
 # prints the network pruned from the widest parent, which is not selected.
@@ -187,7 +205,7 @@ plt.show()
 def uncertainty(errors):
     """Half the seed range, or sqrt(2) binomial standard errors, whichever is larger."""
     e = errors.mean()
-    return max((errors.max() - errors.min()) / 2, np.sqrt(2 * e * (1 - e) / (n_test or 10000)))
+    return max((errors.max() - errors.min()) / 2, np.sqrt(2 * e * (1 - e) / n_test_images))
 
 
 def verdict(gap, u):
@@ -247,7 +265,7 @@ plt.show()
 
 # %% tags=["nbval-check-output"]
 def se(e):
-    return np.sqrt(e * (1 - e) / (n_test or 10000))
+    return np.sqrt(e * (1 - e) / n_test_images)
 
 
 pairs = [(r, m) for r in runs.select(rows, prune="random")
@@ -273,7 +291,8 @@ for b in base_widths:
 # ## Where the networks fit their training data
 #
 # The paper observes that sparse networks reach zero training error around the same width
-# as dense ones. With augmentation, 4,000 images and 50 epochs, the printed cell gives the
+# as dense ones. At this scale (augmentation, {glue:text}`r20_n_train` images,
+# {glue:text}`r20_epochs` epochs), the printed cell gives the
 # narrowest width whose training error (unaugmented images) is below 1 %, for the dense and
 # for the pruned networks, and otherwise the lowest training error reached.
 
