@@ -31,10 +31,11 @@
 #    double descent {cite:p}`belkin2019reconciling,nakkiran2019deep`, and look for it in
 #    dense and in pruned networks.
 #
-# The training runs are computed by the package (`prunedd_utils.experiment`) and stored
-# under `results/two_layer/`, one folder per run, named by a hash of its settings. This
-# chapter only asks the run store for them: building it takes seconds when the runs exist,
-# and a reader who changes a parameter below gets the missing runs trained (and stored).
+# The training runs are computed by the package (the sweep
+# `prunedd_utils.sweeps.two_layer`) and stored under `results/two_layer/`, one folder per
+# run, named by a hash of its settings. This chapter only asks the run store for them:
+# building it takes seconds when the runs exist, and a reader who changes a parameter below
+# gets the missing runs trained (and stored).
 
 # %% tags=["parameters"]
 widths = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]  # hidden widths h of the dense networks
@@ -51,10 +52,17 @@ experiment = "two_layer"  # folder under results/ holding the runs
 threads = 1  # torch CPU threads when runs must be trained (1 is fastest for these sizes)
 
 # %% [markdown]
-# These defaults are the stored sweep: 50 runs, about 20 minutes of one CPU core, produced
-# by `nice -n 10 python -m prunedd_utils.runs sweep two_layer --threads 1` (resumable: a
-# killed sweep continues where it stopped). A larger GPU-scale version, with the full
-# training set, wider networks, three seeds and the random control with noise too, is
+# These defaults are the sweep's `cpu` preset and the stored results: 50 runs, about 20
+# minutes of one CPU core, produced by
+#
+# ```
+# python -m prunedd_utils sweep two_layer --threads 1
+# ```
+#
+# (resumable: a killed sweep continues where it stopped). The `gpu` preset is a larger
+# version, with the full training set, wider networks, three seeds and the random control
+# with noise too: train it with `python -m prunedd_utils sweep two_layer --preset gpu`, then
+# execute this chapter with the same parameters,
 #
 # ```
 # papermill notebooks/05_two_layer.ipynb out.ipynb -p n_train 60000 -p epochs 300 \
@@ -64,14 +72,14 @@ threads = 1  # torch CPU threads when runs must be trained (1 is fastest for the
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-import torch
 
-from prunedd_utils import experiment as exp
-from prunedd_utils import models, runs, runtime
+from prunedd_utils import double_descent as dd
+from prunedd_utils import runs, runtime
+from prunedd_utils.neural import models
+from prunedd_utils.plotting import shared_legend, use_style, width_panel
+from prunedd_utils.sweeps import two_layer as sweep
 
-if threads:
-    torch.set_num_threads(threads)
+use_style()
 
 # %% [markdown]
 # ## The model and its pruned versions
@@ -106,12 +114,12 @@ if threads:
 # has memorised the wrong labels too.
 
 # %%
-settings = exp.two_layer_settings(
+settings = sweep.settings(
     widths=widths, base_widths=base_widths, label_noise=label_noise,
     random_noise=random_noise, n_train=n_train, epochs=epochs, seeds=seeds, lr=lr,
     batch_size=batch_size, eval_every=eval_every,
 )
-rows = runs.sweep(settings, experiment)  # trains what is missing; skips finished runs
+rows = runs.sweep(settings, experiment, threads=threads)  # trains only what is not stored
 dense_rows = runs.select(rows, prune="none")
 print(f"{len(rows)} runs: {len(dense_rows)} dense, {len(rows) - len(dense_rows)} pruned; "
       f"device {runtime.device()}; total training time of the stored runs "
@@ -140,46 +148,27 @@ print(f"parameters at the widest width: {models.parameter_count(models.two_layer
 # ## Clean labels
 #
 # The figure shows, against the width $h$ of the dense network that was trained first,
-# (a) the test error (solid) and train error (dotted) of the dense networks and of the
-# networks magnitude-pruned to each base width and retrained; (b) magnitude against random
-# pruning; (c) retrained against not retrained. A pruned curve starts at $h=b$'s right
+# (a) the test error (solid) and train error (dashed) of the dense networks (black) and of
+# the networks magnitude-pruned to each base width and retrained (one colour per base
+# width); (b) magnitude (squares) against random (triangles) pruning; (c) retrained (solid)
+# against not retrained (dotted). A pruned curve starts at $h=b$'s right
 # neighbour: at $h=b$ there is nothing to prune, and its value *is* the dense base model.
 
 
 # %%
 def plot_panels(noise: float, title: str):
     """The three panels of the paper's Fig. 6 for one label-noise level."""
-    colors = dict(zip(base_widths, ["tab:red", "tab:green", "tab:purple", "tab:orange"],
-                      strict=False))
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), sharey=True)
-    sel = dict(label_noise=noise, seed=seeds[0])
-    for ax in axes:
-        x, y = runs.curve(rows, "width", "test_err", prune="none", **sel)
-        ax.plot(x, y, "o-", color="tab:blue", label="dense")
-    x, y = runs.curve(rows, "width", "train_err", prune="none", **sel)
-    axes[0].plot(x, y, "o:", color="tab:blue", label="dense, train")
-    for b in base_widths:
-        c, mag = colors[b], dict(prune="magnitude", base_width=b, **sel)
-        for ax in axes:
-            x, y = runs.curve(rows, "width", "test_err", **mag)
-            ax.plot(x, y, "s-", color=c, label=f"magnitude to b={b}")
-        x, y = runs.curve(rows, "width", "train_err", **mag)
-        axes[0].plot(x, y, "s:", color=c, label=f"b={b}, train")
-        x, y = runs.curve(rows, "width", "test_err", prune="random", base_width=b, **sel)
-        if x:
-            axes[1].plot(x, y, "^--", color=c, label=f"random to b={b}")
-        x, y = runs.curve(rows, "width", "pruned_test_err", **mag)
-        axes[2].plot(x, y, "v--", color=c, label=f"b={b}, not retrained")
-    for ax, name in zip(axes, ["(a) train and test", "(b) random pruning",
-                               "(c) no retraining"], strict=True):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("width h of the dense network")
-        ax.set_title(name)
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
+    sel = dict(label_noise=noise, seed=seeds[0], targets=base_widths, legend=False)
+    width_panel(axes[0], rows, keys=("test_err", "train_err"), title="(a) train and test", **sel)
+    width_panel(axes[1], rows, methods=("magnitude", "random"), title="(b) random pruning",
+                **sel)
+    width_panel(axes[2], rows, keys=("test_err", "pruned_test_err"), title="(c) no retraining",
+                **sel)
     axes[0].set_ylabel("error")
     fig.suptitle(title)
     fig.tight_layout()
+    shared_legend(fig, axes, ncol=4)
     return fig
 
 
@@ -218,7 +207,7 @@ for b in [b for b in base_widths if b < W and b in widths]:
               f"{verdict(big < rand)}")
     print(f"  not retrained {raw:.3f} -> retraining helps: {verdict(big < raw)}")
 x, y = runs.curve(rows, "width", "test_err", prune="none", label_noise=0.0, seed=seeds[0])
-rise = max([b - a for a, b in zip(y, y[1:], strict=False)] + [0.0])
+rise = dd.largest_rise(y)
 print(f"dense, clean: test error {y[0]:.3f} at h={x[0]} -> {y[-1]:.3f} at h={x[-1]}; "
       f"largest rise between neighbouring widths {rise:.3f}")
 
@@ -260,31 +249,29 @@ if 0.2 in label_noise:
 # highest test error after it, before the widest width. Double descent means a rise from
 # that bottom to the peak *and* a fall from the peak to the widest width. The standard
 # error of one test error $e$ measured on 10,000 images is $\sqrt{e(1-e)/10^4}\approx
-# 0.004$; with one seed, we count only changes above 0.01.
+# 0.004$; with one seed, we count only changes above 0.01. The rules are those of
+# `prunedd_utils.double_descent` (`interpolation_threshold`, `find_peak`, `best_epoch`).
 
 # %% tags=["nbval-check-output"]
 def peak_report(name, x, y, train):
     """Threshold, bottom of the first descent, peak after it, and the verdict."""
-    threshold = next((w for w, t in zip(x, train, strict=True) if t < 0.01), None)
-    bottom = next((i for i in range(len(y) - 1) if y[i] <= y[i + 1]), None)
-    if bottom is None or bottom + 1 >= len(y) - 1:
-        print(f"{name}: interpolation from h={threshold}; test error never rises before "
+    r = dd.find_peak(x, y, train, min_change=0.01, tol=0.01)
+    if r.peak is None:
+        print(f"{name}: interpolation from h={r.threshold}; test error never rises before "
               f"the widest width ({y[0]:.3f} at h={x[0]} -> {y[-1]:.3f} at h={x[-1]}) "
               f"-> double descent: does not hold")
         return
-    peak = bottom + 1 + int(np.argmax(y[bottom + 1 : -1]))
-    rise, fall = y[peak] - y[bottom], y[peak] - y[-1]
-    print(f"{name}: interpolation from h={threshold}; bottom {y[bottom]:.3f} at h={x[bottom]}, "
-          f"peak {y[peak]:.3f} at h={x[peak]}, {y[-1]:.3f} at h={x[-1]}; rise {rise:.3f}, "
-          f"fall {fall:.3f} -> double descent: {verdict(rise > 0.01 and fall > 0.01)}")
+    print(f"{name}: interpolation from h={r.threshold}; bottom {r.err[r.bottom]:.3f} at "
+          f"h={x[r.bottom]}, peak {r.err[r.peak]:.3f} at h={x[r.peak]}, {y[-1]:.3f} at "
+          f"h={x[-1]}; rise {r.rise:.3f}, fall {r.fall:.3f} -> double descent: "
+          f"{verdict(r.holds)}")
 
 
 def best_epoch(width, noise):
     """Lowest test error during dense training, and its epoch (from the stored history)."""
-    s = [r for r in settings if r.width == width and r.label_noise == noise and not r.is_pruned]
-    hist = [h for h in runs.Run(s[0], experiment).metrics()["history"] if "test_err" in h]
-    h = min(hist, key=lambda h: h["test_err"])
-    return h["test_err"], h["epoch"]
+    s = next(s for s in settings if s.width == width and s.label_noise == noise
+             and s.seed == seeds[0] and not s.is_pruned)
+    return dd.best_epoch(runs.Run(s, experiment).metrics()["history"])
 
 
 for noise in [n for n in label_noise if n > 0]:

@@ -1,4 +1,8 @@
-"""A small shared plot style: one colour per method, so every chapter draws them alike."""
+"""A small shared plot style: one colour per method, so every chapter draws them alike.
+
+Also the panels of a width sweep (:func:`width_panel`, :func:`shared_legend`), drawn from
+the table rows of :mod:`prunedd_utils.runs`, for the chapters that sweep a network's width.
+"""
 
 from __future__ import annotations
 
@@ -38,3 +42,121 @@ def use_style() -> None:
         "legend.fontsize": 8,
         "font.size": 10,
     })
+
+
+# Width sweeps (chapters 05 and 06): colour = pruning target, marker = method, line = error.
+TARGET_COLORS = ("tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:cyan")
+METHOD_MARKERS = {"none": "o", "magnitude": "s", "random": "^"}
+KEY_LINES = {"test_err": "-", "train_err": "--", "pruned_test_err": ":", "pruned_train_err": ":"}
+KEY_SUFFIX = {"test_err": "", "train_err": ", train", "pruned_test_err": ", not retrained",
+              "pruned_train_err": ", not retrained, train"}
+
+
+def _suffix(key: str) -> str:
+    """What a curve's legend label adds for the error ``key``."""
+    return KEY_SUFFIX.get(key, f", {key}")
+
+
+def width_curve(rows: list[dict], key: str, x: str = "width", **equal):
+    """``(xs, mean, low, high)`` of ``key`` against ``x`` over the selected table rows.
+
+    Rows sharing an ``x`` (seeds) are averaged; ``low`` and ``high`` are their minimum and
+    maximum (equal to the mean for one row). Rows without ``key`` are skipped.
+    """
+    from .runs.table import select
+
+    groups: dict = {}
+    for r in select(rows, **equal):
+        if r.get(key) is not None:
+            groups.setdefault(r[x], []).append(r[key])
+    xs = sorted(groups)
+    mean = [sum(groups[v]) / len(groups[v]) for v in xs]
+    return xs, mean, [min(groups[v]) for v in xs], [max(groups[v]) for v in xs]
+
+
+def width_panel(
+    ax,
+    rows: list[dict],
+    targets=(),
+    methods=("magnitude",),
+    keys=("test_err",),
+    *,
+    dense: bool = True,
+    colors: dict | None = None,
+    target_name: str = "b",
+    base_lines: bool = False,
+    xlabel: str = "width h of the dense network",
+    title: str | None = None,
+    legend: bool | str = True,
+    **equal,
+):
+    """One panel of a width sweep from table rows (``runs.sweep`` / ``runs.summary``).
+
+    Draws, against the width of the dense network on a log2 axis, each error in ``keys``
+    (``test_err`` solid, ``train_err`` dashed, ``pruned_test_err``, the pruned network
+    before retraining, dotted) of the dense runs (``prune="none"``, in black; a
+    ``pruned_`` key is drawn as its dense counterpart) and of the runs pruned by each of
+    ``methods`` to each base width in ``targets`` (one colour per target, one marker per
+    method). ``equal`` selects rows (e.g. ``label_noise=0.2, seed=0``); rows sharing a width
+    (seeds) are averaged, with a band from their minimum to maximum. With ``base_lines``, a
+    thin dash-dot line marks each target's dense test error (its band: over seeds), the
+    line a pruned network must beat. Works for any sweep whose rows carry ``width``,
+    ``prune`` and ``base_width`` (two-layer nets, ResNet-20). ``legend``: True (placed by
+    matplotlib), a location such as ``"upper right"``, or False (e.g. for
+    :func:`shared_legend`). Returns ``ax``.
+    """
+    if colors is None:
+        colors = dict(zip(targets, TARGET_COLORS * (1 + len(targets) // len(TARGET_COLORS)),
+                          strict=False))
+    shown = set()
+
+    def draw(key, color, marker, label, **sel):
+        xs, y, lo, hi = width_curve(rows, key, **sel, **equal)
+        if not xs:
+            return
+        ax.plot(xs, y, marker=marker, ls=KEY_LINES.get(key, "-"), color=color, label=label)
+        if any(a != b for a, b in zip(lo, hi, strict=True)):
+            ax.fill_between(xs, lo, hi, color=color, alpha=0.15, lw=0)
+        shown.update(xs)
+
+    if dense:
+        for key in dict.fromkeys(k.removeprefix("pruned_") for k in keys):
+            draw(key, COLORS["dense"], METHOD_MARKERS["none"], f"dense{_suffix(key)}",
+                 prune="none")
+    for t in targets:
+        for method in methods:
+            for key in keys:
+                draw(key, colors[t], METHOD_MARKERS.get(method, "D"),
+                     f"{method} to {target_name}={t}{_suffix(key)}",
+                     prune=method, base_width=t)
+        if base_lines:
+            _, y, lo, hi = width_curve(rows, "test_err", prune="none", width=t, **equal)
+            if y:
+                ax.axhline(y[0], color=colors[t], ls="-.", lw=1)
+                if lo[0] != hi[0]:
+                    ax.axhspan(lo[0], hi[0], color=colors[t], alpha=0.15, lw=0)
+    ax.set_xscale("log", base=2)
+    if shown:
+        ticks = sorted(shown)
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(**({"loc": legend} if isinstance(legend, str) else {}))
+    return ax
+
+
+def shared_legend(fig, axes, ncol: int = 4, **kwargs):
+    """One legend below the panels of ``fig`` holding every labelled curve of ``axes`` once.
+
+    Call it after ``fig.tight_layout()``: the legend sits just below the figure, which a
+    tight bounding box (the notebook's inline figures, ``savefig(bbox_inches="tight")``)
+    includes.
+    """
+    seen: dict = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    return fig.legend(list(seen.values()), list(seen), loc="upper center", ncol=ncol,
+                      bbox_to_anchor=(0.5, 0.0), **kwargs)

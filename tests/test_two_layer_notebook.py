@@ -1,42 +1,61 @@
-"""The two-layer chapter runs end to end with a tiny papermill preset into a scratch store."""
+"""The two-layer chapter: its parameters are the sweep's cpu preset, and it runs end to end
+with the tiny preset into a scratch store."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
 import pytest
 from store_tools import write_fake_fashion_mnist
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_two_layer.ipynb"
+from prunedd_utils.sweeps import two_layer
 
-TINY = {
-    "widths": [2, 4, 16],
-    "base_widths": [4],
-    "label_noise": [0.0, 0.2],
-    "random_noise": [0.0],
-    "n_train": 300,
-    "epochs": 2,
-    "eval_every": 1,
-}
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_two_layer.ipynb"
+NOTEBOOK_ONLY = {"experiment", "threads"}
+
+
+def _parameters() -> dict:
+    """The values set by the notebook's parameters cell."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    (cell,) = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+    values: dict = {}
+    exec("".join(cell["source"]), {}, values)
+    return values
+
+
+def test_parameters_cell_is_the_cpu_preset():
+    params = _parameters()
+    assert params["experiment"] == two_layer.EXPERIMENT
+    defaults = {k: p.default for k, p in inspect.signature(two_layer.settings).parameters.items()}
+    cpu = {**defaults, **two_layer.PRESETS["cpu"]}
+    assert set(params) - NOTEBOOK_ONLY == set(cpu)
+    for k, v in cpu.items():
+        assert params[k] == (list(v) if isinstance(v, tuple) else v), k
+    assert two_layer.settings(**{k: params[k] for k in cpu}) == two_layer.settings(**cpu)
 
 
 @pytest.mark.slow
-def test_notebook_runs_with_a_tiny_preset(tmp_path, monkeypatch):
+def test_notebook_runs_with_the_tiny_preset(tmp_path, monkeypatch):
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(write_fake_fashion_mnist(tmp_path / "data")))
     monkeypatch.setenv("PRUNEDD_RESULTS", str(tmp_path / "results"))
     monkeypatch.setenv("PRUNEDD_CACHE", str(tmp_path / "cache"))
+    params = {k: list(v) if isinstance(v, tuple) else v
+              for k, v in two_layer.PRESETS["tiny"].items()}
     out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=TINY, progress_bar=False,
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=params, progress_bar=False,
                                kernel_name="python3", cwd=str(NOTEBOOK.parent))
-    runs_written = list((tmp_path / "results" / "two_layer").iterdir())
-    # 3 dense per noise level; width 16 pruned to b = 4: magnitude (both noise levels)
-    # and random (clean only)
-    assert len(runs_written) == 3 * 2 + 2 + 1
+    stored = list((tmp_path / "results" / two_layer.EXPERIMENT).iterdir())
+    # widths 4 and 16 at two noise levels; 16 pruned to b = 4 by magnitude (both noise
+    # levels) and at random (clean labels only)
+    assert len(stored) == len(two_layer.settings(**two_layer.PRESETS["tiny"])) == 2 * 2 + 2 + 1
+    assert all(json.loads((d / "metrics.json").read_text())["status"] == "done" for d in stored)
     text = "".join(
         "".join(o.get("text", "")) for c in json.loads(out.read_text())["cells"]
         if c["cell_type"] == "code" for o in c.get("outputs", [])
     )
-    assert "training wide and pruning beats training small" in text
-    assert "interpolation from" in text
+    for phrase in ("training wide and pruning beats training small", "interpolation from",
+                   "best during training"):
+        assert phrase in text
