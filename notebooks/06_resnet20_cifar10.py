@@ -78,7 +78,7 @@ from myst_nb import glue
 
 from prunedd_utils import runs, sweeps
 from prunedd_utils.neural import models, prune
-from prunedd_utils.plotting import COLORS, use_style
+from prunedd_utils.plotting import shared_legend, use_style, width_panel
 from prunedd_utils.sweeps import resnet20 as sweep
 
 use_style()
@@ -159,37 +159,18 @@ print(f"widest dense k={max(widths)}: "
 # the base network trained directly, the line to beat; its band spans the base's seeds.
 
 # %%
-TARGET_COLORS = dict(zip(base_widths, ["tab:green", "goldenrod", "tab:red", "tab:blue"],
-                         strict=False))
-
-
 def base_errors(b, key="test_err"):
     """The base network's error over its seeds."""
     return np.array([r[key] for r in runs.select(rows, prune="none", width=b)])
 
 
-def error_figure(key_test, key_train, method="magnitude"):
-    fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.0), sharex=True)
-    for ax, key in zip(axes, (key_test, key_train), strict=True):
-        x, y = runs.curve(rows, "width", key.replace("pruned_", ""), prune="none", seed=0)
-        ax.plot(x, y, "o-", color=COLORS["dense"], label="dense")
-        for b in base_widths:
-            c = TARGET_COLORS[b]
-            x, y = runs.curve(rows, "width", key, prune=method, base_width=b)
-            ax.plot(x, y, "s-", color=c, label=f"pruned to k={b}")
-            e = base_errors(b, key.replace("pruned_", ""))
-            ax.axhline(e.mean(), color=c, ls="--", lw=1)
-            ax.axhspan(e.min(), e.max(), color=c, alpha=0.15, lw=0)
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(widths, [str(w) for w in widths])
-        ax.set_ylabel(key.replace("_", " "))
-    axes[1].set_xlabel("width k' of the dense network")
-    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
-    return fig
-
-
-error_figure("test_err", "train_err")
+fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
+for ax, key in zip(axes, ("test_err", "train_err"), strict=True):
+    width_panel(ax, rows, targets=base_widths, keys=(key,), target_name="k",
+                base_lines=True, xlabel="", legend=False)
+    ax.set_ylabel(key.replace("_err", " error"))
+axes[1].set_xlabel("width k' of the dense network")
+shared_legend(fig, axes, ncol=2)
 plt.show()
 
 # %% [markdown]
@@ -234,26 +215,17 @@ for b in base_widths:
 # against the parent's width, for the targets of the random control.
 
 # %%
-fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.0), sharex=True)
-for b in random_bases:
-    c = TARGET_COLORS[b]
-    for ax in axes:
-        x, y = runs.curve(rows, "width", "test_err", prune="magnitude", base_width=b)
-        ax.plot(x, y, "s-", color=c, label=f"magnitude, retrained, k={b}")
-        ax.axhline(base_errors(b).mean(), color=c, ls="--", lw=1)
-    x, y = runs.curve(rows, "width", "test_err", prune="random", base_width=b)
-    axes[0].plot(x, y, "^:", color=c, label=f"random, retrained, k={b}")
-    x, y = runs.curve(rows, "width", "pruned_test_err", prune="magnitude", base_width=b)
-    axes[1].plot(x, y, "v:", color=c, label=f"magnitude, not retrained, k={b}")
-for ax, title in zip(axes, ("(a) random pruning", "(b) no retraining"), strict=True):
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(prune_widths, [str(w) for w in prune_widths])
-    ax.set_ylabel("test error")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
+width_panel(axes[0], rows, targets=random_bases, methods=("magnitude", "random"),
+            dense=False, target_name="k", base_lines=True, xlabel="",
+            title="(a) random against magnitude pruning", legend=False)
+width_panel(axes[1], rows, targets=base_widths, keys=("test_err", "pruned_test_err"),
+            dense=False, target_name="k", xlabel="width k' of the dense network",
+            title="(b) with and without retraining", legend=False)
 axes[1].set_yscale("log")
-axes[1].set_xlabel("width k' of the dense network")
-fig.tight_layout()
+for ax in axes:
+    ax.set_ylabel("test error")
+shared_legend(fig, axes, ncol=2)
 plt.show()
 
 # %% [markdown]
