@@ -4,7 +4,7 @@ Baseline: the usual tutorial pipeline. A ``Dataset`` that, like ``torchvision.da
 turns each uint8 array into a PIL image and applies per-sample ``torchvision.transforms``
 (RandomCrop with 4-pixel padding, RandomHorizontalFlip, ToTensor, Normalize), batched by a
 ``DataLoader`` (shuffle, batch 128, no worker processes), and an NCHW float32 model.
-Fast path: ``prunedd_utils.data.DeviceData`` (one uint8 tensor on the device, batches by
+Fast path: ``prunedd_utils.neural.data.DeviceData`` (one uint8 tensor on the device, batches by
 ``torch.randperm``, crop and flip as one gather per batch) and ``train.train_epoch``'s step,
 with the model in ``channels_last`` when that is faster (measured here, not assumed).
 
@@ -16,6 +16,12 @@ in float32 with the forward pass compiled by ``torch.compile`` (inductor, defaul
 ``RunSettings(compile=True)``), each with its speed-up over the same baseline. Compilation is
 a one-time cost per model (tens of seconds for ResNet-20): it happens in the warm-up steps,
 is printed on its own line, and is not part of the compiled column's images/s.
+
+The header names torch's CPU capability and whether the CPU computes bf16 natively
+(``runtime.native_bf16()``: AVX512-BF16 or AMX-BF16); without it the bf16 column is emulated
+(measured at 0.10x fp32 on an AVX2-only CPU). The last line puts ResNet-20 (k = 16) fp32
+training in GFLOP/s against the machine's fp32 matmul peak (``torch.mm`` of 2048 x 2048
+matrices, best of a few, same threads), measured in the same run.
 Run: ``PRUNEDD_DATA_ROOT=... python benchmarks/bench_training.py`` (``--quick``: a smoke run;
 ``--no-compile``: skip the compiled column).
 """
@@ -34,8 +40,9 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from prunedd_utils import data, experiment, models, train
-from prunedd_utils.runs import RunSettings
+from prunedd_utils import runtime
+from prunedd_utils.neural import data, models, train
+from prunedd_utils.runs import RunSettings, pipeline
 
 
 class ArrayImageDataset(Dataset):
@@ -83,6 +90,31 @@ def make_step(model, opt, cast=None):
         opt.step()
 
     return step
+
+
+def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
+    """The machine's fp32 matmul rate in GFLOP/s: ``torch.mm`` of two n x n float32 matrices
+    (2 n^3 FLOPs), best of ``repeats`` after one warm-up, on torch's current threads."""
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(n, n, generator=gen)
+    b = torch.randn(n, n, generator=gen)
+    out = torch.empty(n, n)
+    torch.mm(a, b, out=out)  # warm-up: thread pool, oneDNN/MKL kernels
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def training_flops_per_image(model, input_shape) -> int:
+    """Training FLOPs of one image, counted by hand: the forward pass's multiply-adds of the
+    conv and linear layers (``models.forward_macs``) x 2 FLOPs per multiply-add x 3 for the
+    forward and backward passes (the backward computes the gradients of the inputs and of
+    the weights, each as costly as the forward). Batch norm, ReLU, the shortcut padding and
+    the optimizer step are not counted (a few per cent), so the rate is not flattered."""
+    return 2 * 3 * models.forward_macs(model, input_shape)
 
 
 def forever(make_iter):
@@ -133,6 +165,10 @@ def main():
         ("two_layer", 512, "fashion_mnist", False, 200),
     ]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu, batch 128")
+    native = runtime.native_bf16()
+    print(f"CPU capability {runtime.cpu_capability()}, native bf16 (AVX512-BF16 or AMX-BF16): "
+          f"{'yes' if native else 'no: the bf16 column is emulated, expect it far below fp32'}")
+    resnet16_fp32 = None  # (images/s, layout) of ResNet-20 (k = 16) on the fast fp32 path
     print(f"{'model':>16} {'baseline':>9} {'fast fp32':>10} {'layout':>13} {'speed-up':>9} "
           f"{'GFLOP/s':>8} {'fast bf16':>10} {'speed-up':>9} {'fp32+compile':>13} "
           f"{'speed-up':>9}   (images/s)")
@@ -152,7 +188,7 @@ def main():
         compile_seconds = None
         if not args.no_compile:
             # the layout a run with compile=True uses (the engine's rule, not the best here)
-            cl = experiment._channels_last(RunSettings(model=name, width=width), dd.device)
+            cl = pipeline._channels_last(RunSettings(model=name, width=width))
             step, batches = fast(name, width, dd, augment, cl, compiled=True)
             start = time.perf_counter()
             step(*next(batches))  # compiles the forward and backward graphs (not timed)
@@ -173,6 +209,8 @@ def main():
         x, y = next(itertools.islice(dd.batches(128, torch.Generator(), augment), 1))
         flops = step_flops(model, x, y) / 128  # per image
         label = f"{name}({width})"
+        if (name, width) == ("resnet20", 16):
+            resnet16_fp32 = (rates[best], best, dd.input_shape)
         layout = "channels_last" if best else "contiguous"
         comp = best_rate.get("compiled")
         comp_cols = f"{comp:13.0f} {comp / base:8.2f}x" if comp else f"{'-':>13} {'-':>9}"
@@ -187,6 +225,17 @@ def main():
         if compile_seconds is not None:
             print(f"{'':>16} (fp32+compile, {'channels_last' if cl else 'contiguous'}: one-time "
                   f"compilation {compile_seconds:.1f} s in the first step, not in its images/s)")
+    if resnet16_fp32 is not None:
+        rate, cl, shape = resnet16_fp32
+        flops = training_flops_per_image(models.build("resnet20", 16, shape, 10), shape)
+        achieved = rate * flops / 1e9
+        n = 2048
+        peak = matmul_peak(n, repeats=3 if args.quick else 5)
+        print(f"resnet20(16) fp32 ({'channels_last' if cl else 'contiguous'}): {rate:.0f} "
+              f"images/s x {flops / 1e6:.0f} MFLOP/image (2 x 3 x forward multiply-adds of "
+              f"conv/linear) = {achieved:.1f} GFLOP/s = {achieved / peak:.1%} of the fp32 "
+              f"matmul peak {peak:.0f} GFLOP/s (torch.mm {n}x{n}, best of "
+              f"{3 if args.quick else 5}, {torch.get_num_threads()} threads)")
 
 
 if __name__ == "__main__":

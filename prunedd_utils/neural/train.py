@@ -14,12 +14,14 @@ on. The compiled module shares those parameters, so an in-place mask reaches it 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .. import runtime
 from . import prune
 from .data import DeviceData
 
@@ -54,14 +56,30 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr
 
 
+_warned_bf16 = False  # the slow-bf16 warning is given once per process
+
+
 def autocast(device: torch.device, precision: str):
     """Mixed precision context: ``bf16`` runs matmuls and convolutions in bfloat16.
 
     On CPUs with AMX or AVX512-BF16 (and on GPUs) this is 2-3x faster for ResNets; the
-    weights, the optimizer and the loss stay in float32.
+    weights, the optimizer and the loss stay in float32. On a CPU without native bf16
+    (``runtime.native_bf16()``) bf16 is emulated and much slower than fp32: asking for it
+    there warns, once per process.
     """
+    global _warned_bf16
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    device = torch.device(device)
+    if precision == "bf16" and device.type == "cpu" and not _warned_bf16 \
+            and not runtime.native_bf16():
+        _warned_bf16 = True
+        warnings.warn(
+            f"precision='bf16' on a CPU without native bf16 (torch CPU capability "
+            f"{runtime.cpu_capability()}, no AVX512-BF16 or AMX-BF16): bf16 is emulated there, "
+            f"and was measured at 0.10x the fp32 speed on an AVX2-only CPU "
+            f"(benchmarks/bench_training.py); precision='fp32' is faster on this machine",
+            UserWarning, stacklevel=2)
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
