@@ -76,8 +76,10 @@ def dask_client(workers: int = 2, scheduler: str | None = None):
 
     if scheduler:
         return Client(scheduler)
+    # No dashboard; the scheduler's HTTP server takes a free port (not 8787, which another
+    # cluster on the machine may hold).
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+                           dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"})
     return Client(cluster)
 
 
