@@ -1,6 +1,6 @@
 # prunedd: the two commands of the README, and a few helpers for authors.
 #   make book   build the book into _build/html (creates .venv, executes the notebooks)
-#   make test   lint, notebook-pair sync, unit tests, nbval, and the book with -W
+#   make test   lint, notebook-pair sync, the book with -W, unit tests, nbval, browser test
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -15,7 +15,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.py))
 BOOK_FLAGS := --builder html -W -n --keep-going
 NBVAL_FLAGS := --nbval-lax --nbval-cell-timeout=240 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env book test lint unit notebooks-check book-strict sync execute bench clean
+.PHONY: help env browser book test lint unit notebooks-check book-strict sync execute bench clean
 
 help:
 	@echo "make book    build the book into _build/html (sets up .venv on first use)"
@@ -33,6 +33,18 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+# Debian's chromium for tests/test_browser.py, installed when missing and when we may (root
+# with apt-get); otherwise that test skips and says how to install it.
+browser:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make: installing Debian's chromium for tests/test_browser.py"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+	  || echo "make: could not install chromium; tests/test_browser.py will skip" >&2; \
+	else echo "make: chromium not found and not root; tests/test_browser.py will skip (sudo apt-get install chromium)" >&2; fi
+
 book: env
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 	@echo "The book is in _build/html/index.html"
@@ -40,9 +52,12 @@ book: env
 lint: env
 	$(BIN)/ruff check prunedd_utils tests benchmarks $(NOTEBOOKS)
 
-test: env lint
-	$(BIN)/python -m pytest tests $(sort $(wildcard notebooks/*.ipynb)) $(NBVAL_FLAGS)
-	$(MAKE) book
+# The book is built first, so that tests/test_browser.py opens this build's pages; a failed
+# build still lets the tests run, and fails the target at the end.
+test: env lint browser
+	status=0; $(MAKE) book || status=$$?; \
+	$(BIN)/python -m pytest tests $(sort $(wildcard notebooks/*.ipynb)) $(NBVAL_FLAGS) || status=$$?; \
+	exit $$status
 
 sync: env
 	for f in $(NOTEBOOKS); do $(BIN)/jupytext --to ipynb --update "$$f"; done
