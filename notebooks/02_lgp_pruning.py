@@ -18,7 +18,7 @@
 #
 # We now ask the book's question in the simplest model where it can be answered exactly: in
 # a linear Gaussian problem, should we train least squares on $s$ features, or on many more
-# features and then keep only $s$ weights? Chang et al. {cite:p}`chang2021provable` answer it
+# features and then keep only $s$ weights? {cite:t}`chang2021provable` answer it
 # with the distributional characterization (DC) of {ref}`chap-lgp-theory`, and find that
 # the pruned large model can beat *every* model trained with $s$ features, even one that
 # is told which features matter. This chapter

@@ -18,7 +18,7 @@
 #
 # With independent features, refitting the weights that survive pruning makes things
 # worse: the pruned-away features were never predicting anything the kept ones could take
-# over, and the refit only adds estimation noise. Chang et al. {cite:p}`chang2021provable`
+# over, and the refit only adds estimation noise. {cite:t}`chang2021provable`
 # argue that retraining earns its place through *correlations* between features, and
 # prove it for the extreme case where all features are copies of one variable (their
 # Lemma 1). This chapter

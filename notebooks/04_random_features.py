@@ -20,7 +20,7 @@
 # layer is frozen at its random initialization and whose second layer is fitted by least
 # squares. Pruning its weights means pruning hidden units. The features are non-linear and
 # strongly correlated, so neither the diagonal theory nor Gaussian features apply directly.
-# Following Chang et al. {cite:p}`chang2021provable`, this chapter
+# Following {cite:t}`chang2021provable`, this chapter
 #
 # 1. replaces the model by its *equivalent linear Gaussian problem* (Def. 2), computed in
 #    closed form from the arc-cosine kernel {cite:p}`cho2009kernel` and checked by Monte
