@@ -44,3 +44,31 @@ def nonnegative(name: str, value) -> float:
     if not (np.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be a real number in [0, inf), got {value!r}")
     return float(value)
+
+
+def seed(name: str, value) -> int:
+    """A seed for ``numpy.random.default_rng``: an integer in [0, inf)."""
+    return integer(name, value, 0)
+
+
+def generator(name: str, value) -> np.random.Generator:
+    """A ``numpy.random.Generator`` (``np.random.default_rng(seed)``), not a seed or None."""
+    if not isinstance(value, np.random.Generator):
+        raise ValueError(
+            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
+            f"got {value!r}"
+        )
+    return value
+
+
+def memory(name: str, value, nbytes: float, budget: float, detail: str) -> None:
+    """Refuse a size parameter ``value`` whose arrays would need more than ``budget`` bytes.
+
+    ``nbytes`` is what the arrays would take and ``detail`` says which arrays and why, so
+    the message names the parameter, the budget and the sizes involved.
+    """
+    if nbytes > budget:
+        raise ValueError(
+            f"{name} must keep {detail} within the memory budget of {budget / 2**30:.3g} GiB, "
+            f"got {name} = {value!r}, which needs {nbytes / 2**30:.3g} GiB"
+        )

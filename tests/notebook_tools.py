@@ -13,23 +13,33 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def pair_difference(py: Path) -> str:
+class PairCheckError(RuntimeError):
+    """``jupytext --diff`` could not compare a pair: it is missing, crashed or failed."""
+
+
+def pair_difference(py: Path, jupytext: Path | str = BIN / "jupytext") -> str:
     """What ``jupytext --diff`` reports between ``X.py`` and ``X.ipynb`` ('' when in sync).
 
     ``jupytext --diff`` exits 0 even when the inputs differ, so its output is what counts.
-    A missing twin is reported as a difference too.
+    A missing twin is reported as a difference too. A jupytext that cannot run, exits
+    non-zero or prints a traceback has compared nothing: its empty output must not pass
+    for "in sync", so that raises :class:`PairCheckError` (with the command, exit code and
+    error output). ``jupytext`` is the executable to run (a fake one in the tests).
     """
     nb = py.with_suffix(".ipynb")
     if not nb.exists():
         return f"{nb} is missing"
-    run = subprocess.run(
-        [str(BIN / "jupytext"), "--diff", str(py), str(nb)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if run.returncode != 0:
-        return f"jupytext --diff failed ({run.returncode}): {run.stderr.strip()}"
+    command = [str(jupytext), "--diff", str(py), str(nb)]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as err:
+        raise PairCheckError(f"{' '.join(command)} could not run: {err}") from err
+    if run.returncode != 0 or "Traceback (most recent call last)" in run.stderr:
+        tail = "\n".join((run.stderr.strip() or run.stdout.strip()).splitlines()[-5:])
+        raise PairCheckError(
+            f"{' '.join(command)} failed (exit code {run.returncode}), so the pair was not "
+            f"compared:\n{tail}"
+        )
     return run.stdout.strip()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebook_tools import BIN, pair_difference
+from notebook_tools import BIN, PairCheckError, pair_difference
 
 REPO = Path(__file__).resolve().parent.parent
 BOOK_FLAGS = ["--builder", "html", "-W", "-n", "--keep-going"]  # as in the Makefile
@@ -69,6 +69,44 @@ def test_pair_check_catches_an_out_of_sync_pair(tmp_path):
     assert "x = 2" in pair_difference(py)
     py.with_suffix(".ipynb").unlink()
     assert "missing" in pair_difference(py)
+
+
+def _synced_pair(tmp_path: Path) -> Path:
+    py = tmp_path / "pair.py"
+    py.write_text(
+        "# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:percent\n# ---\n\n"
+        "# %%\nx = 1\n"
+    )
+    subprocess.run([str(BIN / "jupytext"), "--to", "ipynb", str(py)], check=True,
+                   capture_output=True)
+    return py
+
+
+def test_pair_check_reports_a_failing_jupytext(tmp_path):
+    """jupytext that fails compares nothing: its empty output must not read as "in sync"."""
+    py = _synced_pair(tmp_path)
+    assert pair_difference(py) == ""
+    # the real jupytext, made to fail: the .py side of the pair does not exist
+    ghost = tmp_path / "ghost.py"
+    shutil.copy(py.with_suffix(".ipynb"), ghost.with_suffix(".ipynb"))
+    with pytest.raises(PairCheckError,
+                       match=r"(?s)failed \(exit code 1\).*No such file.*ghost\.py"):
+        pair_difference(ghost)
+    # fake jupytexts: one that exits non-zero silently, one that crashes yet exits 0,
+    # and one that is not there at all
+    silent = tmp_path / "jupytext-exit-3"
+    silent.write_text("#!/bin/sh\nexit 3\n")
+    crash = tmp_path / "jupytext-crash"
+    crash.write_text("#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
+                     "echo 'RuntimeError: boom' >&2\nexit 0\n")
+    for fake in (silent, crash):
+        fake.chmod(0o755)
+    with pytest.raises(PairCheckError, match=r"exit code 3"):
+        pair_difference(py, jupytext=silent)
+    with pytest.raises(PairCheckError, match="boom"):
+        pair_difference(py, jupytext=crash)
+    with pytest.raises(PairCheckError, match="could not run"):
+        pair_difference(py, jupytext=tmp_path / "no-such-jupytext")
 
 
 def _scratch_book(root: Path, intro: str, notebook: str) -> subprocess.CompletedProcess:

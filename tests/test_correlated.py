@@ -65,6 +65,12 @@ def test_crossover_interpolates_the_sign_change():
         (lambda: correlated.lemma1_excess(np.ones(5), np.ones(5), -1.0, 10, 2), "sigma"),
         (lambda: correlated.simulate_lemma1(np.ones(5), np.ones(5), 1.0, 10, 2, 1, None), "trials"),
         (lambda: correlated.crossover([0.2, 0.1], [1, 1], [1, 1]), "c"),
+        (lambda: correlated.lemma1_support(np.ones(5), 2.5), r"^s must be an integer in \[1, 5\]"),
+        (lambda: correlated.lemma1_support(np.ones(5), "2"), "^s must"),
+        (lambda: correlated.simulate_lemma1(np.ones(5), np.ones(5), 1.0, 10, 2, 3, 0),
+         "^rng must be a numpy.random.Generator"),
+        (lambda: correlated.simulate_lemma1(np.ones(5), np.ones(5), 1.0, 10, 2, 3, None),
+         "^rng must"),
     ],
 )
 def test_invalid_inputs_name_the_parameter(call, name):

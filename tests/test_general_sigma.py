@@ -1,5 +1,7 @@
 """General-covariance theory: reduction to the diagonal case, rotation invariance, Def. 5."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -151,8 +153,123 @@ def _identity_moments(p):
          "draws"),
         (lambda: general_sigma.pruning_theory(_identity_moments(9), 5, 4,
                                               np.random.default_rng(0)), "s"),
+        (lambda: general_sigma.Moments(np.eye(2), np.full(2, 0.1), None), "ey2"),
+        (lambda: general_sigma.Moments(np.eye(2), np.full(2, 0.1), "1"), "ey2"),
+        (lambda: general_sigma.pruning_theory(_identity_moments(9), 5, 2, 0), "rng"),
+        (lambda: general_sigma.pruning_theory(_identity_moments(9), 5, 2, None), "rng"),
+        (lambda: general_sigma.sample_gaussian(_identity_moments(3), 5, 0), "rng"),
+        (lambda: general_sigma.dc_law(_identity_moments(3), 5).sample(4, 0), "rng"),
     ],
 )
 def test_invalid_inputs_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# --- invalid moments are refused, not floored or clipped ----------------------------------
+
+@pytest.mark.parametrize(
+    ("cov", "b", "ey2", "message"),
+    [
+        # an indefinite "covariance": eigenvalues 3 and -1
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([1.0, 0.5]), 5.0,
+         r"^cov must be positive semidefinite: its eigenvalues must be in \[-1e-10 \* max"),
+        # a slightly negative eigenvalue, far beyond round-off (-1e-6 of the largest)
+        (np.diag([1.0, 0.5, -1e-6]), np.array([0.1, 0.1, 0.0]), 1.0,
+         "^cov must be positive semidefinite"),
+        # not symmetric at a tiny scale (an absolute tolerance would let it through)
+        (np.array([[1.0, 0.5], [0.0, 1.0]]) * 1e-20, np.zeros(2), 1.0, "^cov must be symmetric"),
+        # b^T cov^-1 b = 3 > ey2 = 1: the implied noise level would be -2
+        (np.eye(3), np.ones(3), 1.0, r"^ey2 must be at least b\^T cov\^\{-1\} b .* in \[0, inf\)"),
+        # the same with a non-diagonal cov, p > n in the calls below
+        (np.eye(30) + 0.5, np.ones(30), 0.2, "^ey2 must be at least"),
+        # b outside the range of a singular cov: x_2 = 0 yet E[x_2 y] = 1
+        (np.diag([1.0, 0.0]), np.array([0.0, 1.0]), 1.0, "^ey2 must be at least"),
+    ],
+)
+def test_invalid_moments_are_refused(cov, b, ey2, message):
+    """Before: a non-PSD cov was floored and a negative sigma^2 clipped to 0, silently."""
+    with pytest.raises(ValueError, match=message):
+        m = general_sigma.Moments(cov, b, ey2)
+        # what used to come out: finite numbers from moments no (x, y) can have
+        general_sigma.dense_risk(m, 10)
+        general_sigma.pruning_theory(m, 10, 1, np.random.default_rng(0), draws=10)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.3])
+def test_valid_moments_at_round_off_are_accepted(sigma):
+    """Noiseless and rank-one problems sit at the edge (sigma^2 = 0, eigenvalues ~ 0)."""
+    rng = np.random.default_rng(8)
+    a, beta = rng.uniform(0.5, 2.0, 40), rng.standard_normal(40) / 6
+    Q = _rotation(40)
+    for cov in (np.outer(a, a), Q @ np.diag(a) @ Q.T, correlated.equicorrelated_cov(a, 0.99)):
+        m = general_sigma.lgp_moments(cov, beta, sigma)
+        assert np.isfinite(general_sigma.dense_risk(m, 20))
+        assert general_sigma.equivalent_lgp(m)[1] == pytest.approx(sigma, abs=1e-6)
+
+
+# --- the interpolation threshold: the same limits as the diagonal theory ------------------
+
+@pytest.mark.parametrize("method", ["magnitude", "hessian"])
+def test_pruning_theory_at_p_equal_n_minus_1_is_infinite_like_lgp(method):
+    """Before: NaN (the infinite variance was sampled) where lgp returns inf."""
+    lam, beta = np.linspace(0.5, 2.0, 20), np.ones(20) / 5
+    m = general_sigma.lgp_moments(np.diag(lam), beta, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value" on the way
+        out = general_sigma.pruning_theory(m, 21, 5, np.random.default_rng(0), (method,))
+    for kind, retrain in (("pruned", False), ("retrained", True)):
+        closed = lgp.theory_risk(lam, beta, 0.5, 21, 20, 5, method, retrain)
+        assert closed == np.inf
+        assert out[method][kind][0] == closed, (kind, out[method][kind])
+    assert out["dense"] == lgp.dense_tau2(lam, beta, 0.5, 21) == np.inf
+
+
+@pytest.mark.parametrize("method", ["magnitude", "hessian"])
+def test_pruning_theory_at_p_equal_n_plus_1_matches_lgp(method):
+    lam, beta, n, s = np.linspace(0.5, 2.0, 40), np.ones(40) / 5, 39, 5
+    m = general_sigma.lgp_moments(np.diag(lam), beta, 0.5)
+    out = general_sigma.pruning_theory(m, n, s, np.random.default_rng(9), (method,), draws=2000)
+    assert out["dense"] == pytest.approx(lgp.dense_tau2(lam, beta, 0.5, n), rel=1e-10)
+    for kind, retrain in (("pruned", False), ("retrained", True)):
+        mean, se = out[method][kind]
+        closed = lgp.theory_risk(lam, beta, 0.5, n, 40, s, method, retrain)
+        assert np.isfinite(closed)
+        # as in test_diagonal_pruning_theory_matches_lgp_closed_form: 4 s.e. plus 1 %
+        assert abs(mean - closed) < 4 * se + 0.01 * closed, (kind, mean, se, closed)
+
+
+# --- extreme units: the same answer, no overflow, no warning -----------------------------
+
+def _rotated_problem(p=30):
+    rng = np.random.default_rng(10)
+    lam, beta = rng.uniform(0.5, 2.0, p), rng.standard_normal(p) / np.sqrt(p)
+    Q = _rotation(p, seed=11)
+    return general_sigma.lgp_moments(Q @ np.diag(lam) @ Q.T, Q @ beta, 0.5)
+
+
+@pytest.mark.parametrize("x_scale", [1.0, 1e-300, 1e-200, 1e160, 1e300])
+@pytest.mark.parametrize("y_scale", [1.0, 1e-250, 1e250])
+def test_extreme_units_give_the_same_answer(x_scale, y_scale):
+    """Features x -> x sqrt(x_scale), labels y -> y sqrt(y_scale): risks scale by y_scale.
+
+    Before: NaN with only a RuntimeWarning at x_scale 1e160 or 1e-200 (overflow/underflow
+    of squared eigenvalues in the DC formulas).
+    """
+    m = _rotated_problem()
+    scaled = general_sigma.Moments(m.cov * x_scale, m.b * np.sqrt(x_scale) * np.sqrt(y_scale),
+                                   m.ey2 * y_scale)
+    for n, s in ((10, 5), (60, 5), (10, 20)):  # p > n (s < n and s > n) and p < n
+        base = general_sigma.pruning_theory(m, n, s, np.random.default_rng(1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = general_sigma.pruning_theory(scaled, n, s, np.random.default_rng(1))
+            law = general_sigma.dc_law(scaled, n)
+        assert out["dense"] / y_scale == pytest.approx(base["dense"], rel=1e-9)
+        np.testing.assert_allclose(law.mean * np.sqrt(x_scale) / np.sqrt(y_scale),
+                                   general_sigma.dc_law(m, n).mean, rtol=1e-8, atol=1e-12)
+        for method in general_sigma.METHODS:
+            for kind in ("pruned", "retrained"):
+                got = np.array(out[method][kind]) / y_scale
+                assert np.all(np.isfinite(got)), (n, s, method, kind, got)
+                np.testing.assert_allclose(got, base[method][kind], rtol=1e-8)

@@ -140,3 +140,13 @@ def test_empirical_risk_rejects_invalid_arguments(kwargs, name):
                 method="dense")
     with pytest.raises(ValueError, match=rf"^{name}"):
         lgp.empirical_risk(**{**base, **kwargs})
+
+
+def test_a_trial_beyond_the_memory_budget_is_refused_before_any_draw():
+    """Before: n = 10^7 with P = 60 features tried to allocate 4.5 GiB for one trial."""
+    with pytest.raises(ValueError, match=r"^n must keep one simulated trial \(n samples x "
+                                         r"P = 60 features, largest p = 30.*memory budget "
+                                         r"of 2 GiB, got n = 10000000"):
+        lgp.empirical_risk(np.ones(60), np.ones(60), 1.0, 10**7, 30)
+    with pytest.raises(ValueError, match="^n must keep one simulated trial"):
+        lgp.simulate_curve(np.ones(10**4), np.ones(10**4), 1.0, 10**5, [50], trials=2)

@@ -179,6 +179,95 @@ def test_theory_curve_equals_pointwise_theory_risk():
         np.testing.assert_allclose(curve, single, rtol=1e-9)
 
 
+# The noiseless under-parameterized problem (sigma = 0, p < n - 1) has a closed form: the
+# dense solution is beta exactly (zero variance), so pruning keeps the s largest |beta_i|
+# (scores sqrt(lam_i)|beta_i| for Hessian) and the risk is the dropped energy
+# sum_{i not kept} lam_i beta_i^2; fresh retraining multiplies it by (n-1)/(n-s-1). With ties
+# at the cut (chapter 02's denoising example: 10 coefficients 1, 90 coefficients 0.1) the
+# threshold solver must return the right side of the jump: a threshold at the tied value
+# half-keeps the 90 small coefficients and gives 0.45 instead of 0.9.
+@pytest.mark.parametrize("method", ["magnitude", "hessian"])
+@pytest.mark.parametrize("case", ["ties", "distinct"])
+def test_noiseless_pruning_matches_dropped_energy(method, case):
+    n, p, s = 120, 100, 10
+    if case == "ties":
+        lam, beta = np.ones(p), np.where(np.arange(p) < s, 1.0, 0.1)
+        kept = np.arange(s)
+    else:
+        lam = np.linspace(0.5, 2.0, p)
+        beta = np.random.default_rng(12).permutation(np.linspace(0.05, 1.0, p))
+        score = np.abs(beta) * (1.0 if method == "magnitude" else np.sqrt(lam))
+        kept = np.argsort(-score)[:s]
+    dropped = np.sum(lam * beta**2) - np.sum(lam[kept] * beta[kept] ** 2)
+    if case == "ties":
+        assert dropped == pytest.approx(0.9)
+    pruned = lgp.theory_risk(lam, beta, 0.0, n, p, s, method)
+    retrained = lgp.theory_risk(lam, beta, 0.0, n, p, s, method, retrain=True)
+    assert pruned == pytest.approx(dropped, rel=1e-12)
+    assert retrained == pytest.approx(dropped * (n - 1) / (n - s - 1), rel=1e-12)
+
+
+def test_threshold_solver_keeps_exactly_s_of_point_masses():
+    """Zero variance: the count P(|X_i| >= t) jumps; t must sit just right of the jump."""
+    from prunedd_utils.theory.lgp.risk import keep_probability, solve_threshold
+
+    mu = np.array([3.0, -2.0, 1.0, 1.0, 1.0, 0.5])
+    var, weight = np.zeros(6), np.ones(6)
+    for s, kept in ((1, 1), (2, 2), (3, 2), (5, 5)):  # s = 3, 4 fall inside the tie at 1.0
+        t = solve_threshold(mu, var, weight, s)[0]
+        assert keep_probability(mu, var, t).sum() == kept, (s, t)
+        assert np.sort(np.abs(mu))[::-1][kept] <= t  # the first dropped value is at or below t
+        assert t < np.sort(np.abs(mu))[::-1][kept - 1] if kept else True
+    # two problems back to back get their own thresholds
+    t2 = solve_threshold(np.concatenate([mu, 10 * mu]), np.zeros(12), np.ones(12), 2,
+                         starts=np.array([0, 6]))
+    assert keep_probability(mu, var, t2[0]).sum() == 2
+    assert keep_probability(10 * mu, var, t2[1]).sum() == 2
+    assert t2[1] == pytest.approx(10 * t2[0], rel=1e-12)
+
+
+# --- extreme units --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("x_scale", "y_scale"), [
+    (1e-300, 1.0), (1e-200, 1.0), (1e160, 1.0), (1e300, 1.0), (1.0, 1e-300), (1.0, 1e300),
+    (1e-200, 1e-250), (1e160, 1e250), (1e300, 1e100), (1e-300, 1e-100),
+])
+def test_extreme_units_give_the_same_answer(x_scale, y_scale):
+    """lam -> lam x_scale, beta -> beta sqrt(y_scale / x_scale), sigma -> sigma sqrt(y_scale).
+
+    The same problem in other units: risks scale by y_scale, zeta by x_scale, variances of
+    the weights by y_scale / x_scale (kept within float range by the choice of pairs).
+    Before: NaN with only a RuntimeWarning ((lam + zeta)^2 over- or underflowed).
+    """
+    import warnings
+
+    lam, beta, n = spiked(300, 20), np.ones(300) / 10, 100
+    beta_x = beta * np.sqrt(y_scale) / np.sqrt(x_scale)
+    sigma_x = np.sqrt(y_scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lgp.solve_zeta(lam * x_scale, n) / x_scale == pytest.approx(
+            lgp.solve_zeta(lam, n), rel=1e-12)
+        for p in (60, 300):
+            mean, var = lgp.dc_moments(lam[:p] * x_scale, beta_x[:p], sigma_x, n)
+            base_mean, base_var = lgp.dc_moments(lam[:p], beta[:p], 1.0, n)
+            np.testing.assert_allclose(mean * np.sqrt(x_scale) / np.sqrt(y_scale), base_mean,
+                                       rtol=1e-10)
+            np.testing.assert_allclose(var * x_scale / y_scale, base_var, rtol=1e-10)
+        for method, retrain in [("dense", False), ("magnitude", False), ("hessian", True),
+                                ("oracle", True), ("magnitude", True)]:
+            s = None if method == "dense" else 20
+            got = lgp.theory_curve(lam * x_scale, beta_x, sigma_x, n, [60, 150, 300], s, method,
+                                   retrain)
+            base = lgp.theory_curve(lam, beta, 1.0, n, [60, 150, 300], s, method, retrain)
+            np.testing.assert_allclose(got / y_scale, base, rtol=1e-9)
+        # retraining with s > n is Monte Carlo over the DC: same draws, same answer
+        got = lgp.dc_retrain_risk_mc(lam * x_scale, beta_x, sigma_x, n, 300, 120, "hessian",
+                                     draws=20)
+        base = lgp.dc_retrain_risk_mc(lam, beta, 1.0, n, 300, 120, "hessian", draws=20)
+        assert got / y_scale == pytest.approx(base, rel=1e-9)
+
+
 def test_hessian_equals_magnitude_with_identity_covariance():
     lam, beta = np.ones(1000), np.sqrt(spiked())
     for p in (150, 600):
@@ -209,6 +298,18 @@ GOOD = dict(lam=np.ones(50), beta=np.ones(50), sigma=1.0, n=20, p=30, s=5, metho
 def test_theory_risk_rejects_invalid_arguments(change, name):
     with pytest.raises(ValueError, match=rf"^{name}"):
         lgp.theory_risk(**{**GOOD, **change})
+
+
+@pytest.mark.parametrize("call", [
+    lambda: lgp.theory_curve(np.ones(50), np.ones(50), 1.0, 20, [30], 25, "magnitude", True,
+                             seed=-1),
+    lambda: lgp.theory_curve(np.ones(50), np.ones(50), 1.0, 20, [30], seed=1.5),
+    lambda: lgp.dc_retrain_risk_mc(np.ones(50), np.ones(50), 1.0, 20, 30, 25, "magnitude",
+                                   seed=-1),
+])
+def test_seed_is_checked_before_any_compute(call):
+    with pytest.raises(ValueError, match=r"^seed must be an integer in \[0, inf\]"):
+        call()
 
 
 def test_retraining_near_s_equal_n_is_rejected():

@@ -68,6 +68,12 @@ def test_experiment_unpruned_points_equal_dense():
         (lambda: rf.experiment(3, 20, [20], [5], 1, 1, 10, 0), "n"),
         (lambda: rf.experiment(3, 20, [10], [19], 1, 1, 10, 0), "s_grid"),
         (lambda: rf.experiment(3, 20, [10], [5], 0, 1, 10, 0), "w_draws"),
+        (lambda: rf.experiment(3, 20, [10], [5], 1, 1, 10, -1), r"^seed must be an integer in \[0"),
+        (lambda: rf.experiment(3, 20, [10], [5], 1, 1, 10, None), "^seed"),
+        (lambda: rf.experiment(3, 20, [10], [5], 1, 1, 10, 0, ("random",)), "^methods"),
+        (lambda: rf.draw_problem(3, 4, 0), "^rng must be a numpy.random.Generator"),
+        (lambda: rf.sample_data(np.ones((2, 3)), np.ones(3) / np.sqrt(3), 5, 0), "^rng"),
+        (lambda: rf.relu_moments_mc(np.ones((2, 3)), np.ones(3) / np.sqrt(3), 10, 0), "^rng"),
     ],
 )
 def test_invalid_inputs_name_the_parameter(call, name):

@@ -39,8 +39,9 @@ def lemma1_support(a, s: int) -> np.ndarray:
     ties are broken by index.
     """
     a = np.asarray(a, dtype=float)
-    if a.ndim != 1 or not 1 <= s <= a.size:
-        raise ValueError(f"s must be an integer in [1, {a.size}], got {s!r}")
+    if a.ndim != 1 or a.size < 1:
+        raise ValueError(f"a must be a non-empty 1-D vector, got shape {a.shape}")
+    s = checks.integer("s", s, 1, a.size)
     return np.sort(np.argsort(-np.abs(a), kind="stable")[:s])
 
 
@@ -71,6 +72,7 @@ def simulate_lemma1(
     """
     a, beta, sigma, n, s = _check_lemma1(a, beta, sigma, n, s)
     trials = checks.integer("trials", trials, 2)
+    rng = checks.generator("rng", rng)
     m = general_sigma.lgp_moments(np.outer(a, a), beta, sigma)
     X, y = general_sigma.sample_gaussian(m, n, rng, batch=(trials,))
     fits = general_sigma.train_prune_retrain(X, y, s, methods=("magnitude",),

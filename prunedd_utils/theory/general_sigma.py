@@ -29,6 +29,24 @@ METHODS = ("magnitude", "hessian")
 _EIG_FLOOR = 1e-13
 """Eigenvalues below this fraction of the largest are treated as round-off (see rotate)."""
 
+SYMMETRY_RTOL = 1e-10
+"""``cov`` counts as symmetric when ``max|cov - cov^T| <= SYMMETRY_RTOL * max|cov|``."""
+
+PSD_RTOL = 1e-10
+"""Eigenvalues of ``cov`` down to ``-PSD_RTOL * (max eigenvalue)`` are round-off of a
+positive semidefinite matrix (they are floored, see :func:`rotate`); a more negative one
+means ``cov`` is not a covariance, and :class:`Moments` refuses it."""
+
+NOISE_RTOL = 1e-8
+"""The implied noise level ``sigma^2 = ey2 - b^T cov^{-1} b`` may be negative by round-off
+only: :class:`Moments` refuses moments whose sigma^2 is below ``-NOISE_RTOL * ey2`` even
+after every eigenvalue of cov is raised by its round-off bound (see :func:`_check_noise`)."""
+
+_SAFE_EXPONENT = 64
+"""Scales within [2^-64, 2^64] are used as given; others are brought near 1 by a power of 2
+(exact in floating point) before the theory runs, so extreme units neither overflow nor
+underflow, and the numbers of ordinary problems stay bit for bit what they were."""
+
 
 def _method(method: str) -> str:
     if method not in METHODS:
@@ -36,9 +54,43 @@ def _method(method: str) -> str:
     return method
 
 
+def _half_exponent(scale: float) -> int:
+    """k such that ``scale * 4**-k`` is near 1, or 0 when scale is in the safe range."""
+    if scale == 0 or 2.0**-_SAFE_EXPONENT <= scale <= 2.0**_SAFE_EXPONENT:
+        return 0
+    return int(np.frexp(scale)[1]) // 2
+
+
+def _check_noise(lam: np.ndarray, U: np.ndarray, b: np.ndarray, ey2: float) -> None:
+    """Refuse moments whose implied noise level is negative beyond round-off.
+
+    ``lam``, ``U`` is the computed eigen-decomposition of cov; it is exact for a matrix
+    within ``delta = 10 p eps lam_max`` of cov (LAPACK's backward error), so
+    ``b^T cov^{-1} b >= sum_i (U^T b)_i^2 / (max(lam_i, floor) + delta)``. If even that lower
+    bound exceeds ey2 by more than ``NOISE_RTOL * ey2``, no covariance consistent with the
+    computed one makes the moments valid.
+    """
+    delta = 10 * lam.size * np.finfo(float).eps * lam[-1]
+    floor = np.maximum(lam, _EIG_FLOOR * lam[-1]) + delta
+    explained = float(np.sum((U.T @ b) ** 2 / floor))
+    if ey2 - explained < -NOISE_RTOL * ey2:
+        raise ValueError(
+            f"ey2 must be at least b^T cov^{{-1}} b (the implied noise level sigma^2 = "
+            f"ey2 - b^T cov^{{-1}} b must be in [0, inf), up to round-off of {NOISE_RTOL:g} * "
+            f"ey2), i.e. ey2 in [{explained:.6g}, inf) for this cov and b, got ey2 = {ey2!r} "
+            f"(sigma^2 = {ey2 - explained:.6g}): these are not the moments of any (x, y)"
+        )
+
+
 @dataclass(frozen=True)
 class Moments:
-    """Second moments of (features, label): cov = E[x x^T], b = E[x y], ey2 = E[y^2]."""
+    """Second moments of (features, label): cov = E[x x^T], b = E[x y], ey2 = E[y^2].
+
+    Checked on construction: cov must be a finite symmetric positive semidefinite matrix
+    (up to ``SYMMETRY_RTOL`` and ``PSD_RTOL``) with a positive eigenvalue, and the moments
+    must be consistent, ``ey2 >= b^T cov^{-1} b`` (up to ``NOISE_RTOL``; a b outside the range
+    of a singular cov fails this too). Every ValueError names the argument and its range.
+    """
 
     cov: np.ndarray
     b: np.ndarray
@@ -49,15 +101,47 @@ class Moments:
         b = np.asarray(self.b, dtype=float)
         if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or cov.shape[0] < 1:
             raise ValueError(f"cov must be a square (p, p) matrix with p >= 1, got {cov.shape}")
-        if not np.all(np.isfinite(cov)) or not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
-            raise ValueError("cov must be a finite symmetric matrix, got a non-symmetric one")
+        if not np.all(np.isfinite(cov)):
+            raise ValueError("cov must have entries in (-inf, inf), got a non-finite entry")
         if b.shape != (cov.shape[0],) or not np.all(np.isfinite(b)):
             raise ValueError(f"b must be a finite vector of length {cov.shape[0]}, got {b.shape}")
-        if not (np.isfinite(self.ey2) and self.ey2 >= 0):
-            raise ValueError(f"ey2 must be in [0, inf), got {self.ey2!r}")
+        ey2 = checks.nonnegative("ey2", self.ey2)
+        # Exact powers of two bring extreme units near 1 for the checks (see _normalized).
+        kx, ky = _half_exponent(float(np.max(np.abs(cov)))), _half_exponent(ey2)
+        cov_n, b_n, ey2_n = np.ldexp(cov, -2 * kx), np.ldexp(b, -kx - ky), np.ldexp(ey2, -2 * ky)
+        scale = float(np.max(np.abs(cov_n)))
+        asym = float(np.max(np.abs(cov_n - cov_n.T)))
+        if asym > SYMMETRY_RTOL * scale:
+            raise ValueError(
+                f"cov must be symmetric: max|cov - cov^T| must be in [0, {SYMMETRY_RTOL:g} * "
+                f"max|cov|], got {asym / scale:.3g} * max|cov|"
+            )
+        lam, U = np.linalg.eigh(cov_n)
+        if lam[-1] <= 0:
+            raise ValueError(f"cov must have a positive eigenvalue, got max {lam[-1]!r}")
+        if lam[0] < -PSD_RTOL * lam[-1]:
+            raise ValueError(
+                f"cov must be positive semidefinite: its eigenvalues must be in "
+                f"[-{PSD_RTOL:g} * max eigenvalue, inf) (round-off), got min eigenvalue "
+                f"{lam[0] / lam[-1]:.3g} * max eigenvalue"
+            )
+        _check_noise(lam, U, b_n, float(ey2_n))
         object.__setattr__(self, "cov", cov)
         object.__setattr__(self, "b", b)
-        object.__setattr__(self, "ey2", float(self.ey2))
+        object.__setattr__(self, "ey2", ey2)
+        object.__setattr__(self, "_eig", (lam, U) if kx == 0 else None)  # reused by rotate
+
+    @classmethod
+    def _trusted(cls, cov: np.ndarray, b: np.ndarray, ey2: float, eig=None) -> Moments:
+        """Moments known to be valid (a principal block, or exact rescaling, of checked ones).
+
+        A principal submatrix of a PSD matrix is PSD and dropping features can only raise
+        the noise level (a Schur complement), so the checks need not be repeated.
+        """
+        m = object.__new__(cls)
+        for name, value in (("cov", cov), ("b", b), ("ey2", float(ey2)), ("_eig", eig)):
+            object.__setattr__(m, name, value)
+        return m
 
     @property
     def p(self) -> int:
@@ -69,7 +153,23 @@ class Moments:
         idx = np.flatnonzero(support) if np.asarray(support).dtype == bool else np.asarray(support)
         if idx.ndim != 1 or idx.size == 0 or idx.min() < 0 or idx.max() >= self.p:
             raise ValueError(f"support must hold indices in [0, {self.p - 1}], got {support!r}")
-        return Moments(self.cov[np.ix_(idx, idx)], self.b[idx], self.ey2)
+        return Moments._trusted(self.cov[np.ix_(idx, idx)], self.b[idx], self.ey2)
+
+
+def _normalized(m: Moments) -> tuple[Moments, int, int]:
+    """``m`` in units where max|cov| and ey2 are near 1, and the exponents (kx, ky) used.
+
+    ``x_n = x 2^-kx`` and ``y_n = y 2^-ky``, so cov, b and ey2 are multiplied by 4^-kx,
+    2^-(kx+ky) and 4^-ky; weights theta by 2^(kx-ky) and risks by 4^-ky. Powers of two are
+    exact, and problems already in the safe range come back unchanged (kx = ky = 0).
+    """
+    kx, ky = _half_exponent(float(np.max(np.abs(m.cov)))), _half_exponent(m.ey2)
+    if kx == 0 and ky == 0:
+        return m, 0, 0
+    cov = m.cov if kx == 0 else np.ldexp(m.cov, -2 * kx)
+    eig = getattr(m, "_eig", None) if kx == 0 else None
+    return Moments._trusted(cov, np.ldexp(m.b, -kx - ky), float(np.ldexp(m.ey2, -2 * ky)),
+                            eig), kx, ky
 
 
 def lgp_moments(cov, beta, sigma) -> Moments:
@@ -88,17 +188,21 @@ def rotate(m: Moments) -> tuple[np.ndarray, np.ndarray]:
 
     Eigenvalues below ``1e-13 * lam_max`` (round-off of a positive-definite matrix, or a truly
     singular cov) are raised to that floor so the diagonal theory's ``lam > 0`` holds.
+    Eigenvalues below ``-PSD_RTOL * lam_max`` cannot occur: :class:`Moments` refuses them.
     """
-    lam, U = np.linalg.eigh(m.cov)
+    eig = getattr(m, "_eig", None)
+    lam, U = eig if eig is not None else np.linalg.eigh(m.cov)
     if lam[-1] <= 0:
         raise ValueError(f"cov must have a positive eigenvalue, got max {lam[-1]!r}")
     return np.maximum(lam, _EIG_FLOOR * lam[-1]), U
 
 
 def equivalent_lgp(m: Moments) -> tuple[np.ndarray, float]:
-    """Def. 2: ``beta = cov^{-1} b`` and ``sigma = sqrt(E y^2 - b^T beta)`` (clipped at 0).
+    """Def. 2: ``beta = cov^{-1} b`` and ``sigma = sqrt(E y^2 - b^T beta)``.
 
     Uses a pseudo-inverse, so a singular cov (copies of one feature) gives the min-norm beta.
+    :class:`Moments` refuses moments with a negative noise level, so the clip at 0 here only
+    absorbs round-off.
     """
     beta = np.linalg.lstsq(m.cov, m.b, rcond=1e-12)[0]
     return beta, float(np.sqrt(max(m.ey2 - m.b @ beta, 0.0)))
@@ -144,6 +248,7 @@ class DCLaw:
     def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
         """``draws`` samples (draws, p) from the law."""
         draws = checks.integer("draws", draws, 1)
+        rng = checks.generator("rng", rng)
         return self.mean + (rng.standard_normal((draws, self.sd.size)) * self.sd) @ self.U.T
 
 
@@ -152,14 +257,29 @@ def dc_law(m: Moments, n: int, exact: bool = True) -> DCLaw:
 
     p > n: ``N((cov + zeta I)^{-1} cov beta, tau^2/n (cov + zeta I)^{-2} cov)``;
     p < n: ``N(beta, sigma^2/(n-p-1) cov^{-1})`` (exact) or ``N(beta, sigma^2/(n-p) cov^{-1})``.
+    At p = n - 1 (exact) the risk and the variances are infinite, as in :mod:`.lgp`.
     """
     n = checks.integer("n", n, 1)
     if m.p == n:
         raise ValueError(f"n must differ from p (the interpolation threshold), got n = p = {n}")
+    m_n, kx, ky = _normalized(m)
+    return _to_units(_dc_law_normalized(m_n, n, exact), ky - kx, ky)
+
+
+def _to_units(law: DCLaw, k_theta: int, ky: int) -> DCLaw:
+    """``law`` with weights multiplied by 2^k_theta and the risk by 4^ky (exact)."""
+    if k_theta == 0 and ky == 0:
+        return law
+    return DCLaw(np.ldexp(law.mean, k_theta), law.U, np.ldexp(law.sd, k_theta),
+                 float(np.ldexp(law.tau2, 2 * ky)))
+
+
+def _dc_law_normalized(m: Moments, n: int, exact: bool) -> DCLaw:
+    """:func:`dc_law` of moments already in safe units (no checks, no rescaling)."""
     lam, U = rotate(m)
     b_bar = U.T @ m.b
     beta_bar = b_bar / lam
-    sigma = np.sqrt(max(m.ey2 - b_bar @ beta_bar, 0.0))
+    sigma = np.sqrt(max(m.ey2 - b_bar @ beta_bar, 0.0))  # >= 0 up to round-off (Moments)
     mean_bar, var_bar, tau2 = lgp.dc_prediction(lam, beta_bar, sigma, n, exact=exact)
     return DCLaw(U @ mean_bar, U, np.sqrt(var_bar), float(tau2))
 
@@ -220,29 +340,39 @@ def pruning_theory(
     (Def. 5: cov_SS, beta*_S, sigma_S^2, same n, fresh samples). Returns
     ``{"dense": tau2, method: {"pruned": (mean, se), "retrained": (mean, se), "masks": ...}}``.
     ``law`` is ``dc_law(m, n, exact)`` when the caller already has it (a sweep over s).
+
+    At p = n - 1 (exact) the dense risk is infinite and so are both predictions, as in the
+    diagonal theory (:func:`prunedd_utils.theory.lgp.theory_risk`); nothing is sampled then.
     """
     n = checks.integer("n", n, 1)
     s = checks.integer("s", s, 1)
+    rng = checks.generator("rng", rng)
     draws = checks.integer("draws", draws, 2)
     for method in methods:
         _method(method)
     if s in (n - 1, n) and s < m.p:
         raise ValueError(f"s must be in [1, n-2] or [n+1, p] (retraining diverges), got {s}")
-    law = dc_law(m, n, exact) if law is None else law
-    out: dict = {"dense": law.tau2}
-    if s >= m.p:  # nothing to prune
+    if law is not None and not (isinstance(law, DCLaw) and law.mean.shape == (m.p,)):
+        raise ValueError(f"law must be None or dc_law(m, n, exact) for this m (p = {m.p})")
+    m_n, kx, ky = _normalized(m)  # every risk below in units where ey2 ~ 1 (exact rescaling)
+    law_n = _dc_law_normalized(m_n, n, exact) if law is None else _to_units(law, kx - ky, -ky)
+    tau2 = float(np.ldexp(law_n.tau2, 2 * ky))
+    out: dict = {"dense": tau2}
+    if s >= m.p or not np.isfinite(tau2):  # nothing to prune, or the p = n - 1 divergence
         for method in methods:
-            out[method] = {"pruned": (law.tau2, 0.0), "retrained": (law.tau2, 0.0)}
+            out[method] = {"pruned": (tau2, 0.0), "retrained": (tau2, 0.0)}
         return out
-    theta = law.sample(draws, rng)
-    hess = np.diag(m.cov)
+    theta = law_n.sample(draws, rng)
+    hess = np.diag(m_n.cov)
+    def mean_se(risks: np.ndarray) -> tuple[float, float]:
+        mean, se = risks.mean(), risks.std(ddof=1) / np.sqrt(draws)
+        return float(np.ldexp(mean, 2 * ky)), float(np.ldexp(se, 2 * ky))
+
     for method in methods:
         mask = prune_mask(theta, s, method, hess)
-        pruned = risk(theta * mask, m)
-        retrained = _retrained_risks(m, mask, n, exact)
         out[method] = {
-            "pruned": (float(pruned.mean()), float(pruned.std(ddof=1) / np.sqrt(draws))),
-            "retrained": (float(retrained.mean()), float(retrained.std(ddof=1) / np.sqrt(draws))),
+            "pruned": mean_se(risk(theta * mask, m_n)),
+            "retrained": mean_se(_retrained_risks(m_n, mask, n, exact)),
             "masks": mask,
         }
     return out
@@ -256,6 +386,7 @@ def sample_gaussian(
     Uses the eigen square root of cov, so a singular cov (perfectly correlated features) works.
     """
     n = checks.integer("n", n, 1)
+    rng = checks.generator("rng", rng)
     lam, U = np.linalg.eigh(m.cov)
     lam = np.where(lam > _EIG_FLOOR * lam[-1], lam, 0.0)  # exact zeros keep a rank-1 cov rank 1
     root = U * np.sqrt(lam)

@@ -33,6 +33,7 @@ def draw_problem(d: int, p: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     """Draw the input layer ``W`` (p x d, entries N(0, 1/d)) and a uniform unit vector ``u``."""
     d = checks.integer("d", d, 1)
     p = checks.integer("p", p, 1)
+    rng = checks.generator("rng", rng)
     W = rng.standard_normal((p, d)) / np.sqrt(d)
     u = rng.standard_normal(d)
     return W, u / np.linalg.norm(u)
@@ -53,6 +54,7 @@ def sample_data(
     """Draw ``n`` inputs x ~ N(0, I_d); return features (*batch, n, p) and labels (u^T x)^2."""
     W, u = _check_W_u(W, u)
     n = checks.integer("n", n, 1)
+    rng = checks.generator("rng", rng)
     x = rng.standard_normal((*batch, n, W.shape[1]))
     return relu_features(x, W), (x @ u) ** 2
 
@@ -81,6 +83,8 @@ def relu_moments_mc(
     """Monte Carlo estimate of :func:`relu_moments` from ``samples`` fresh inputs (a check)."""
     W, u = _check_W_u(W, u)
     samples = checks.integer("samples", samples, 1)
+    rng = checks.generator("rng", rng)
+    chunk = checks.integer("chunk", chunk, 1)
     p = W.shape[0]
     sigma, b, ey2, done = np.zeros((p, p)), np.zeros(p), 0.0, 0
     while done < samples:
@@ -137,8 +141,15 @@ def experiment(
     """
     p_grid = _grid("p_grid", p_grid, 1)
     s_grid = _grid("s_grid", s_grid, 1)
+    d = checks.integer("d", d, 1)
     w_draws = checks.integer("w_draws", w_draws, 1)
     data_draws = checks.integer("data_draws", data_draws, 1)
+    theory_draws = checks.integer("theory_draws", theory_draws, 2)
+    seed = checks.seed("seed", seed)
+    if isinstance(methods, str) or not methods or \
+            any(k not in general_sigma.METHODS for k in methods):
+        raise ValueError(f"methods must be a non-empty tuple of names in "
+                         f"{general_sigma.METHODS}, got {methods!r}")
     if not isinstance(n, (int, np.integer)) or n < 3 or n in p_grid:
         raise ValueError(f"n must be an integer in [3, inf) not in p_grid, got {n!r}")
     if np.any(np.isin(s_grid, (n - 1, n))):

@@ -16,6 +16,11 @@ finite-n moments of Gaussian designs by default (``exact=True``):
 ``E risk = sigma^2 (n - 1) / (n - p - 1)`` and ``Var beta_hat_i = sigma^2 / ((n - p - 1) lam_i)``;
 ``exact=False`` gives the asymptotic DC, ``sigma^2 n / (n - p)`` and ``sigma^2 / ((n - p) lam_i)``.
 For p > n no exact finite-n formula exists for general diagonal covariance, so Def. 4 is used.
+
+Units. The public functions accept any scale of lam (feature variances) and of the labels:
+scales outside [2^-64, 2^64] are brought near 1 by exact powers of two before the formulas
+run (:func:`rescaling`), so ``lam * 1e200`` gives the same answer in the new units instead of
+an overflow; problems already in that range are computed exactly as given.
 """
 
 from __future__ import annotations
@@ -39,6 +44,32 @@ def _check_problem(lam, beta, sigma, n) -> tuple[np.ndarray, np.ndarray, float, 
     return lam, beta, sigma, n
 
 
+_SAFE_EXPONENT = 64
+"""Scales within [2^-64, 2^64] are used as given (see :func:`rescaling`)."""
+
+
+def _half_exponent(log2_scale: float) -> int:
+    """k such that ``2^log2_scale * 4^-k`` is near 1, or 0 when already in the safe range."""
+    if not np.isfinite(log2_scale) or abs(log2_scale) <= _SAFE_EXPONENT:
+        return 0
+    return int(np.floor(log2_scale / 2))
+
+
+def rescaling(lam: np.ndarray, beta: np.ndarray, sigma: float) -> tuple[int, int]:
+    """Exponents (kx, ky) of the exact change of units ``x -> x 2^-kx``, ``y -> y 2^-ky``.
+
+    The problem becomes ``lam 4^-kx``, ``beta 2^(kx-ky)``, ``sigma 2^-ky`` with max(lam) and the
+    label scale max(sigma^2, max_i lam_i beta_i^2) near 1; weights then scale by 2^(kx-ky),
+    variances of weights by 4^(kx-ky), risks by 4^-ky and zeta by 4^-kx. Both are 0 (nothing
+    changes) for scales within [2^-64, 2^64]. ``lam`` must be checked (positive) already.
+    """
+    kx = _half_exponent(float(np.log2(lam.max())))
+    with np.errstate(divide="ignore"):  # log2(0) = -inf for zero coefficients or noise
+        signal = float(np.max(np.log2(lam) + 2 * np.log2(np.abs(beta)), initial=-np.inf))
+        label = max(2 * float(np.log2(sigma)), signal)  # log2 of the label scale y^2
+    return kx, _half_exponent(label)
+
+
 def _zeta(lam: np.ndarray, n: int) -> float:
     """Root of sum lam/(lam+zeta) = n; solved in log zeta so tiny roots keep full precision."""
 
@@ -60,7 +91,8 @@ def solve_zeta(lam, n) -> float:
     n = checks.integer("n", n, 1)
     if lam.size <= n:
         raise ValueError(f"len(lam) must be in [n + 1, inf) = [{n + 1}, inf), got {lam.size}")
-    return _zeta(lam, n)
+    kx = _half_exponent(float(np.log2(lam.max())))
+    return float(np.ldexp(_zeta(np.ldexp(lam, -2 * kx), n), 2 * kx))
 
 
 def _tau2_over(lam: np.ndarray, beta: np.ndarray, sigma: float, n: int, zeta: float) -> float:
@@ -104,7 +136,14 @@ def dc_prediction(lam, beta, sigma, n, exact: bool = True):
     The same numbers as :func:`dc_moments` and :func:`dense_tau2` with one solve of the
     fixed point instead of two.
     """
-    return dc_prediction_unchecked(*_check_problem(lam, beta, sigma, n), exact)
+    lam, beta, sigma, n = _check_problem(lam, beta, sigma, n)
+    kx, ky = rescaling(lam, beta, sigma)
+    if kx == 0 and ky == 0:
+        return dc_prediction_unchecked(lam, beta, sigma, n, exact)
+    mean, var, tau2 = dc_prediction_unchecked(
+        np.ldexp(lam, -2 * kx), np.ldexp(beta, kx - ky), float(np.ldexp(sigma, -ky)), n, exact)
+    return (np.ldexp(mean, ky - kx), np.ldexp(var, 2 * (ky - kx)),
+            float(np.ldexp(tau2, 2 * ky)))
 
 
 def dense_tau2(lam, beta, sigma, n, exact: bool = True) -> float:

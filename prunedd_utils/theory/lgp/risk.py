@@ -30,7 +30,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from ... import checks
-from .dc import dc_prediction_unchecked, least_squares_factor
+from .dc import dc_prediction_unchecked, least_squares_factor, rescaling
 
 METHODS = ("dense", "magnitude", "hessian", "oracle")
 
@@ -159,9 +159,17 @@ def theory_curve(lam, beta, sigma, n, ps, s=None, method="dense", retrain=False,
 
     ``exact`` picks the finite-n moments for p < n (the book's choice, see :mod:`.dc`);
     ``draws`` and ``seed`` only matter for retraining with s > n (Monte Carlo over the DC).
+    Extreme units are rescaled exactly first (:func:`.dc.rescaling`).
     """
     lam, beta, sigma, n, ps, s = _check_inputs(lam, beta, sigma, n, ps, s, method, retrain)
     draws = checks.integer("draws", draws, 1)
+    seed = checks.seed("seed", seed)
+    kx, ky = rescaling(lam, beta, sigma)
+    if kx or ky:  # the same problem in units where lam and the risks are near 1
+        lam, beta, sigma = np.ldexp(lam, -2 * kx), np.ldexp(beta, kx - ky), np.ldexp(sigma, -ky)
+        out = theory_curve(lam, beta, float(sigma), n, ps, s, method, retrain, exact=exact,
+                           draws=draws, seed=seed)
+        return np.ldexp(out, 2 * ky)
     out = np.empty(len(ps))
     rank = oracle_order(lam, beta)
     pending = []  # (position, p, mu, var, sig2) of MP/HP problems that need a threshold
@@ -233,6 +241,12 @@ def dc_retrain_risk_mc(lam, beta, sigma, n, p, s, method, draws: int = 400, seed
     if method not in ("magnitude", "hessian"):
         raise ValueError(f"method must be in ('magnitude', 'hessian'), got {method!r}")
     draws = checks.integer("draws", draws, 1)
+    seed = checks.seed("seed", seed)
+    kx, ky = rescaling(lam, beta, sigma)
+    if kx or ky:  # exact change of units, as in theory_curve
+        lam, beta, sigma = np.ldexp(lam, -2 * kx), np.ldexp(beta, kx - ky), np.ldexp(sigma, -ky)
+        return float(np.ldexp(dc_retrain_risk_mc(lam, beta, float(sigma), n, ps[0], s, method,
+                                                 draws, seed, exact), 2 * ky))
     p = ps[0]
     mu, var, sig2, dense = _reduced(lam, beta, sigma, n, p, exact)
     if s >= p:

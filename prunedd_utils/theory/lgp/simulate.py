@@ -18,6 +18,21 @@ from .solve import min_norm
 
 PRUNERS = ("magnitude", "hessian", "oracle")
 
+MEMORY_BUDGET = 2 * 2**30
+"""Bytes allowed for the arrays of one chunk of trials (2 GiB). A chunk holds at least one
+trial, so problems whose single trial exceeds this are refused before anything is drawn."""
+
+
+def trial_bytes(n: int, big_p: int, p_max: int, s: int | None) -> int:
+    """Bytes of the float64 arrays one trial needs at its peak, for the memory guard.
+
+    The design (n x P), the contiguous copy of its first p columns and their squares for the
+    Hessian score (2 n p), the kept-column designs of the two refits (2 n s) and the Gram
+    matrix of the solver (min(n, p)^2).
+    """
+    k = 0 if s is None else min(s, p_max)
+    return 8 * (n * big_p + 2 * n * p_max + 2 * n * k + min(n, p_max) ** 2)
+
 
 def _risk(theta: np.ndarray, lam: np.ndarray, beta: np.ndarray, sig2: float) -> np.ndarray:
     """Population risk of a batch of vectors on the first k features; the rest count as noise."""
@@ -80,7 +95,11 @@ def simulate_curve(lam, beta, sigma, n, ps, s=None, trials: int = 20, seed: int 
     if s is not None:
         s = checks.integer("s", s, 1)
     trials = checks.integer("trials", trials, 2)
-    seed = checks.integer("seed", seed, 0)
+    seed = checks.seed("seed", seed)
+    p_max = max(ps_list)
+    checks.memory("n", n, trial_bytes(n, big_p, p_max, s), MEMORY_BUDGET,
+                  f"one simulated trial (n samples x P = {big_p} features, largest p = "
+                  f"{p_max}, s = {s})")
 
     rank = oracle_order(lam, beta)
     oracle_kept = {p: np.argsort(rank[:p], kind="stable") for p in set(ps_list)}
