@@ -78,3 +78,33 @@ def test_forward_macs_of_resnet20_match_the_closed_form(k):
 
 def test_forward_macs_of_the_two_layer_net():
     assert models.forward_macs(models.two_layer(10), (1, 28, 28)) == 784 * 10 + 10 * 10
+
+
+@pytest.mark.parametrize("h", [1, 2, 16, 61, 300])
+def test_mlp_count_is_h2_plus_52h_plus_10_for_40_h_h_10(h):
+    # (40 + 1) h + (h + 1) h + (h + 1) 10 = h^2 + 52 h + 10; 105,610 at h = 300
+    net = models.mlp(h)
+    assert models.parameter_count(net) == h * h + 52 * h + 10
+    assert models.mlp_parameter_count(h) == h * h + 52 * h + 10
+    assert models.mlp_parameter_count(h, in_features=784, num_classes=3) == (
+        models.parameter_count(models.mlp(h, 784, 3)))
+    assert net(torch.zeros(5, 1, 1, 40)).shape == (5, 10)
+
+
+def test_mlp_by_name_has_two_hidden_relu_layers_and_three_prunable_weights():
+    from prunedd_utils.neural import prune
+
+    net = models.build("mlp", 6, (1, 1, 40), 10)
+    assert models.parameter_count(net) == models.mlp_parameter_count(6) == 6 * 6 + 52 * 6 + 10
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(40, 6), (6, 6), (6, 10)]
+    assert sum(isinstance(m, torch.nn.ReLU) for m in net) == 2
+    assert prune.prunable_names(net) == ["1.weight", "3.weight", "5.weight"]
+    assert prune.prunable_count(net) == 6 * 6 + 50 * 6
+    assert models.forward_macs(net, (1, 1, 40)) == 40 * 6 + 6 * 6 + 6 * 10
+    assert models.parameter_count(models.build("mlp", 3, (1, 28, 28), 10)) == (
+        models.mlp_parameter_count(3, in_features=784))
+    with pytest.raises(ValueError, match="^h must"):
+        models.mlp(0)
+    with pytest.raises(ValueError, match="^in_features must"):
+        models.mlp_parameter_count(2, in_features=0)

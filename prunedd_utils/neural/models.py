@@ -1,7 +1,9 @@
-"""The neural networks of the experiments: CIFAR ResNet-20 of width k and a two-layer net.
+"""The neural networks of the experiments: CIFAR ResNet-20 of width k, a two-layer net and
+an MLP with two hidden layers (MNIST-1D's 40-h-h-10).
 
 ``build(name, width, ...)`` makes any of them by name (the run store records only the name
-and the width); ``resnet20(k)`` and ``two_layer(h, ...)`` are the named constructors.
+and the width); ``resnet20(k)``, ``two_layer(h, ...)`` and ``mlp(h, ...)`` are the named
+constructors.
 
 The ResNet-20 is the CIFAR network of He et al. (2016, Sec. 4.2) with the stage widths
 ``(k, 2k, 4k)`` varied as in Nakkiran et al. (2019): a 3x3 stem, three stages of three basic
@@ -123,6 +125,37 @@ def two_layer(h: int, in_features: int = 784, num_classes: int = 10) -> TwoLayer
     return TwoLayer(h, in_features, num_classes)
 
 
+class MLP(nn.Sequential):
+    """Flatten, two hidden layers of ``h`` ReLU units, and a linear read-out."""
+
+    def __init__(self, h: int, in_features: int, num_classes: int):
+        super().__init__(
+            nn.Flatten(), nn.Linear(in_features, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
+            nn.Linear(h, num_classes),
+        )
+
+
+def mlp(h: int, in_features: int = 40, num_classes: int = 10) -> MLP:
+    """Fully connected in-h-h-C net (two hidden layers of width ``h``, ReLU), PyTorch's
+    default initialisation; ``mlp_parameter_count`` parameters (40-h-h-10 for MNIST-1D)."""
+    _check_positive_int("h", h)
+    _check_positive_int("in_features", in_features)
+    _check_positive_int("num_classes", num_classes)
+    return MLP(h, in_features, num_classes)
+
+
+def mlp_parameter_count(h: int, in_features: int = 40, num_classes: int = 10) -> int:
+    """Closed form of the MLP's parameter count: (in + 1) h + (h + 1) h + (h + 1) C.
+
+    That is h^2 + (in + C + 2) h + C: h^2 + 52 h + 10 for 40-h-h-10 (105,610 at h = 300).
+    All of it but the 2h + C biases is prunable (three Linear weights).
+    """
+    _check_positive_int("h", h)
+    _check_positive_int("in_features", in_features)
+    _check_positive_int("num_classes", num_classes)
+    return h * h + (in_features + num_classes + 2) * h + num_classes
+
+
 def _build_resnet20(width: int, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
     return resnet20(width, num_classes=num_classes, in_channels=input_shape[0])
 
@@ -134,9 +167,17 @@ def _build_two_layer(width: int, input_shape: tuple[int, ...], num_classes: int)
     return two_layer(width, in_features=in_features, num_classes=num_classes)
 
 
+def _build_mlp(width: int, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    in_features = 1
+    for d in input_shape:
+        in_features *= d
+    return mlp(width, in_features=in_features, num_classes=num_classes)
+
+
 REGISTRY: dict[str, Callable[[int, tuple[int, ...], int], nn.Module]] = {
     "resnet20": _build_resnet20,
     "two_layer": _build_two_layer,
+    "mlp": _build_mlp,
 }
 """Model constructors by name: ``f(width, input_shape (C, H, W), num_classes)``."""
 

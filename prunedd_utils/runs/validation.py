@@ -90,6 +90,9 @@ def validate(s: RunSettings) -> None:
     for name in ("augment", "compile"):
         if not isinstance(getattr(s, name), bool):
             raise ValueError(f"{name} must be True or False, got {getattr(s, name)!r}")
+    if s.augment and s.dataset in data.FLOAT_DATASETS:
+        raise ValueError(f"augment must be False for dataset {s.dataset!r} (random crops and "
+                         "flips are defined for images, not for float signals)")
     _epochs(s, "milestones")
     _epochs(s, "save_epochs")
     _choice(s, "prune", ("none", "magnitude", "random"))

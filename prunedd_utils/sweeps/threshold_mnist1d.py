@@ -1,0 +1,281 @@
+"""Pruning at the interpolation threshold: MLPs 40-h-h-10 on MNIST-1D with label noise.
+
+Two stages, because the widths to prune and the epochs to prune from are only known after
+the dense sweep:
+
+1. ``settings(stage="dense")`` (the default, and what every preset lists): the model-wise
+   double-descent curve. Dense MLPs at every width of ``widths`` and every seed of
+   ``seeds``, evaluated every epoch; each keeps its weights on the grid
+   ``threshold.save_grid(epochs)`` (every epoch up to 10, then about every 20 %: 40
+   epochs of 500) plus ``rewind_epoch``, so any checkpoint chosen later is among them.
+2. ``settings(stage="prune")`` reads the stored dense runs (it raises ValueError, naming
+   what is missing, until they are all done) and lists the pruned runs:
+
+   * widths: ``widths_to_prune``, or with ``"auto"`` the widths of the grid nearest in log
+     width to ``ratios`` (0.5, 1, 2) times the interpolation threshold (IT: the narrowest
+     width whose final training error, mean over seeds, is below ``tol``;
+     ``threshold.threshold_and_peak``);
+   * for each of them and each seed of ``prune_seeds``, the checkpoints of
+     ``threshold.pick_checkpoints`` on the saved epochs: the early-stopping optimum, the
+     first interpolating epoch (none below the IT) and the final weights (``prune_at``);
+   * from each checkpoint: iterative magnitude pruning (IMP) removing ``prune_fraction``
+     (20 %) of the remaining weights per level, over the fewest levels that reach
+     ``sparsity`` (14 levels, density 0.044, for 95 %), each level retrained for
+     ``retrain_epochs`` epochs with the mask fixed, in the retraining ``modes``:
+     ``finetune`` (from the pruned weights at the dense run's final rate), ``rewind_weights``
+     (the kept weights reset to those of ``rewind_epoch``, rates replayed from the end of
+     the dense schedule) and ``rewind_lr`` (learning-rate rewinding: the pruned weights,
+     rates replayed); the controls: random IMP (``random_control``, fine-tuned) and one-shot
+     magnitude pruning straight to the weight count of each level of ``one_shot_levels``.
+
+   Each IMP run records every level (the pruned model before retraining and after), so one
+   run is a whole trajectory of test error against remaining parameters
+   (``threshold.trajectory``, ``threshold.retrace``).
+
+   Under a constant learning rate (``milestones=()``, the issue's recipe) learning-rate
+   rewinding *is* fine-tuning: the same start weights and the same rate. ``rewind_lr`` is
+   then left out (it would be a second, identical computation under another name); a
+   step schedule (e.g. ``milestones=(400,)``, a new dense sweep) makes the two differ.
+   Weight rewinding is left out for a checkpoint at or before ``rewind_epoch``.
+
+From the command line::
+
+    python -m prunedd_utils sweep threshold_mnist1d --backend dask --workers 2
+    python -m prunedd_utils sweep threshold_mnist1d --backend dask --workers 2 -p stage=prune
+    python -m prunedd_utils sweep threshold_mnist1d -p stage=prune -p "widths_to_prune=(30, 61)"
+
+Cost (``estimate_hours``; per-epoch cost ``a + b * parameters``, calibrated on a measured
+dense sweep of the 19 widths h = 2..300, 500 epochs, one seed: 17 minutes on two one-thread
+workers of a 2-core machine; single runs timed here, on the shared machine, were 2-3x faster
+per epoch, so this errs long): the ``cpu`` preset's dense stage is 57 runs, about 0.85 h on
+two workers. Its prune stage, for an IT at h = 61 (widths 30, 61, 100; the optimum,
+interpolating and final checkpoints, two of them at h = 30), is 56 runs (per checkpoint: IMP
+fine-tuned, IMP with weight rewinding, random IMP, 4 one-shot runs; 14 levels x 150 epochs),
+about 1.6 h: about 2.4 h in all (2.7 h for an IT at h = 100, 3.2 h at h = 150).
+Learning-rate rewinding (a step schedule, so a new dense stage) would add 8 runs, about 0.5 h.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+from .. import threshold
+from ..runs.settings import RunSettings
+from ..runs.store import Run
+
+EXPERIMENT = "threshold_mnist1d"
+DESCRIPTION = ("MLPs on MNIST-1D, 15% noise: width sweep, then (-p stage=prune) IMP around "
+               "the interpolation threshold")
+WIDTHS = (2, 4, 6, 8, 10, 12, 16, 20, 24, 30, 36, 42, 50, 61, 75, 100, 150, 200, 300)
+STAGES = ("dense", "prune")
+CHECKPOINTS = ("optimum", "interpolation", "final")
+MODES = ("finetune", "rewind_weights", "rewind_lr")
+
+PRESETS = {
+    "tiny": {"widths": (4, 8, 16), "seeds": (0, 1), "n_train": 400, "n_test": 200,
+             "epochs": 6, "milestones": (5,), "lr": 0.05, "rewind_epoch": 1,
+             "retrain_epochs": 2, "sparsity": 0.5, "one_shot_levels": (2,), "ratios": (1.0,),
+             "tol": 0.9},
+    "cpu": {},
+    "gpu": {"widths": (1, 2, 3, 4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 36, 40, 45, 50, 55,
+                       61, 68, 75, 85, 100, 125, 150, 200, 300, 400, 600, 1000),
+            "seeds": (0, 1, 2, 3, 4), "prune_seeds": (0, 1, 2), "retrain_epochs": 500,
+            "ratios": (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0), "sparsity": 0.99,
+            "one_shot_levels": (3, 7, 10, 14, 21)},
+}
+
+# Seconds per training epoch of a run with p parameters: A + B * p. The shape is measured
+# on this machine (pipeline epochs of 4,000 signals, batch 100, one thread: 96 ms at
+# h = 36, 213 ms at h = 300, both under load); the scale so that the 19 widths of WIDTHS
+# at 500 epochs take the 2 x 17 worker-minutes measured for them.
+_A, _B = 0.186, 2.30e-6
+
+
+def mlp_params(h: int) -> int:
+    """Parameters of the 40-h-h-10 MLP: h^2 + 52 h + 10 (``models.mlp_parameter_count``)."""
+    return h * h + 52 * h + 10
+
+
+def mlp_prunable(h: int) -> int:
+    """Prunable weights of the 40-h-h-10 MLP (its three weight matrices): h^2 + 50 h."""
+    return h * h + 50 * h
+
+
+def _rate(lr: float, milestones, gamma: float, epoch: int) -> float:
+    """The dense run's rate in epoch ``epoch`` (0-based): constant, or the step schedule."""
+    return lr * gamma ** sum(epoch >= m for m in milestones)
+
+
+def lr_rewinding_differs(epochs: int, retrain_epochs: int, lr: float, milestones,
+                         gamma: float) -> bool:
+    """Whether learning-rate rewinding uses other rates than fine-tuning (``retrain_lr``
+    ``rewind`` against ``final``); never under a constant rate."""
+    final = _rate(lr, milestones, gamma, epochs - 1)
+    return any(_rate(lr, milestones, gamma, epochs - retrain_epochs + e) != final
+               for e in range(retrain_epochs))
+
+
+def _dense(widths, seeds, n_train, n_test, label_noise, epochs, lr, momentum, batch_size,
+           milestones, gamma, rewind_epoch, data_seed):
+    save = tuple(sorted(set(threshold.save_grid(int(epochs))) | {int(rewind_epoch)}
+                        - {int(epochs)}))
+    extra = {"schedule": "step", "milestones": tuple(int(m) for m in milestones),
+             "gamma": float(gamma)} if milestones else {}
+    return {(int(w), int(seed)): RunSettings(
+        dataset="mnist1d", model="mlp", width=int(w), n_train=int(n_train), n_test=int(n_test),
+        label_noise=float(label_noise), data_seed=int(data_seed), seed=int(seed),
+        optimizer="sgd", lr=float(lr), momentum=float(momentum), batch_size=int(batch_size),
+        epochs=int(epochs), eval_every=1, save_epochs=save, **extra)
+        for w in sorted(widths, reverse=True) for seed in seeds}
+
+
+def _stored(dense: dict, keys) -> dict:
+    """The metrics of the dense runs ``keys`` of ``dense``; ValueError naming missing ones."""
+    out, missing = {}, []
+    for key in keys:
+        run = Run(dense[key], EXPERIMENT)
+        if run.status() != "done":
+            missing.append(key)
+        else:
+            out[key] = run.metrics()
+    if missing:
+        raise ValueError(f"stage 'prune' needs the stored dense runs: {len(missing)} of "
+                         f"{len(keys)} (width, seed) are not done, e.g. {missing[:3]}; run the "
+                         f"dense stage first (sweep {EXPERIMENT} with the same parameters)")
+    return out
+
+
+def plan(**params) -> dict:
+    """What the prune stage decides from the stored dense runs, for ``settings(**params)``.
+
+    Returns ``{"threshold": ThresholdPeak or None, "widths": (...), "checkpoints":
+    {(width, seed): Checkpoints}}``; the threshold is computed only for
+    ``widths_to_prune="auto"``. ValueError while dense runs it needs are not stored.
+    """
+    defaults = {k: v.default for k, v in inspect.signature(settings).parameters.items()}
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown parameters {unknown}; known: {sorted(defaults)}")
+    p = {**defaults, **params}
+    dense = _dense(*(p[k] for k in _DENSE_PARAMS))
+    return _plan(p["widths"], p["seeds"], p["widths_to_prune"], p["ratios"], p["prune_seeds"],
+                 p["tol"], dense)
+
+
+_DENSE_PARAMS = ("widths", "seeds", "n_train", "n_test", "label_noise", "epochs", "lr",
+                 "momentum", "batch_size", "milestones", "gamma", "rewind_epoch", "data_seed")
+
+
+def _plan(widths, seeds, widths_to_prune, ratios, prune_seeds, tol, dense) -> dict:
+    found = None
+    if widths_to_prune == "auto":
+        metrics = _stored(dense, [(int(w), int(s)) for w in widths for s in seeds])
+        ws = sorted(int(w) for w in widths)
+
+        def final(key):
+            return [[metrics[(w, int(s))]["final"][key] for w in ws] for s in seeds]
+
+        found = threshold.threshold_and_peak(ws, final("train_err"), final("test_err"), tol)
+        if found.threshold is None:
+            raise ValueError(f"no width of the dense stage reaches training error below "
+                             f"tol={tol} (mean over seeds): give widths_to_prune")
+        chosen = threshold.widths_around(ws, found.threshold, ratios)
+    else:
+        chosen = tuple(sorted({int(w) for w in widths_to_prune}))
+        unknown = sorted(set(chosen) - {int(w) for w in widths})
+        if unknown:
+            raise ValueError(f"widths_to_prune must be among the dense widths {tuple(widths)}, "
+                             f"got {unknown}")
+    keys = [(w, int(s)) for w in chosen for s in prune_seeds]
+    metrics = _stored(dense, keys)
+    picks = {k: threshold.pick_checkpoints(metrics[k]["history"], dense[k].save_epochs, tol)
+             for k in keys}
+    return {"threshold": found, "widths": chosen, "checkpoints": picks}
+
+
+def settings(
+    stage="dense",
+    widths=WIDTHS,
+    seeds=(0, 1, 2),
+    n_train=0,
+    n_test=0,
+    label_noise=0.15,
+    epochs=500,
+    lr=0.01,
+    momentum=0.9,
+    batch_size=100,
+    milestones=(),
+    gamma=0.1,
+    data_seed=0,
+    widths_to_prune="auto",
+    ratios=(0.5, 1.0, 2.0),
+    prune_seeds=(0,),
+    checkpoints=CHECKPOINTS,
+    modes=MODES,
+    rewind_epoch=5,
+    prune_fraction=0.2,
+    sparsity=0.95,
+    retrain_epochs=150,
+    one_shot_levels=(3, 7, 10, 14),
+    random_control=True,
+    tol=threshold.TOL,
+) -> list[RunSettings]:
+    """The runs of one stage (see the module's docstring); ``n_train=0`` is all 4,000.
+
+    The dense recipe: MNIST-1D (4,000 training, 1,000 test signals), ``label_noise`` of the
+    training labels replaced, SGD with momentum at a constant rate (or a step schedule
+    with ``milestones``), cross-entropy, ``epochs`` epochs, evaluated every epoch.
+    """
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    bad = sorted(set(checkpoints) - set(CHECKPOINTS)) + sorted(set(modes) - set(MODES))
+    if bad:
+        raise ValueError(f"checkpoints must be among {CHECKPOINTS} and modes among {MODES}, "
+                         f"got {bad}")
+    if not 1 <= int(rewind_epoch) < int(epochs):
+        raise ValueError(f"rewind_epoch must be in [1, epochs - 1], got {rewind_epoch!r}")
+    dense = _dense(widths, seeds, n_train, n_test, label_noise, epochs, lr, momentum,
+                   batch_size, milestones, gamma, rewind_epoch, data_seed)
+    if stage == "dense":
+        return list(dense.values())
+    decided = _plan(widths, seeds, widths_to_prune, ratios, prune_seeds, tol, dense)
+    out = []
+    for (w, seed), picks in decided["checkpoints"].items():
+        d = dense[(w, seed)]
+        levels = threshold.levels_for_sparsity(sparsity, prune_fraction, mlp_prunable(w))
+        counts = threshold.imp_counts(mlp_prunable(w), prune_fraction, levels)
+        epochs_at = picks.epochs()
+        starts = dict.fromkeys(-1 if epochs_at[c] == d.epochs else epochs_at[c]
+                               for c in checkpoints if c in epochs_at)
+        for prune_at in starts:
+            base = dataclasses.replace(d, prune="magnitude", prune_at=prune_at,
+                                       prune_fraction=float(prune_fraction),
+                                       retrain_epochs=int(retrain_epochs))
+            imp = dataclasses.replace(base, prune_levels=levels)
+            finetune = {"rewind": -1, "retrain_lr": "final"}
+            if "finetune" in modes:
+                out.append(dataclasses.replace(imp, **finetune))
+            if "rewind_weights" in modes and (prune_at == -1 or prune_at > rewind_epoch):
+                out.append(dataclasses.replace(imp, rewind=int(rewind_epoch),
+                                               retrain_lr="rewind"))
+            if "rewind_lr" in modes and lr_rewinding_differs(
+                    d.epochs, int(retrain_epochs), d.lr, d.milestones, d.gamma):
+                out.append(dataclasses.replace(imp, rewind=-1, retrain_lr="rewind"))
+            if random_control:
+                out.append(dataclasses.replace(imp, prune="random", **finetune))
+            for level in one_shot_levels:
+                if 1 <= int(level) <= levels:
+                    out.append(dataclasses.replace(base, keep=counts[int(level) - 1],
+                                                   **finetune))
+    return out
+
+
+def estimate_hours(runs: list[RunSettings], workers: int = 2) -> float:
+    """Wall-clock hours of training ``runs`` (none stored yet) on ``workers`` one-thread
+    workers of this 2-core machine, by the calibrated per-epoch cost (about +-50 %)."""
+    seconds = 0.0
+    for s in runs:
+        epochs = s.epochs if not s.is_pruned else s.prune_levels * s.retrain_epochs_per_level()
+        seconds += epochs * (_A + _B * mlp_params(s.width))
+    return seconds / 3600.0 / workers
