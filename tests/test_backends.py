@@ -61,7 +61,7 @@ class _Probe(distributed.WorkerPlugin):
 
         from prunedd_utils.neural import models, train
 
-        real = getattr(train, "_probe_real", train.train_epoch)
+        real = getattr(train, "probe_original_train_epoch", train.train_epoch)
         folder = Path(self.folder)
 
         def epoch(model, data, optimizer, generator, batch_size=128, loss="ce", augment=False,
@@ -75,13 +75,13 @@ class _Probe(distributed.WorkerPlugin):
                 fh.write(f"{models.parameter_count(model)} {kind} {os.getpid()}\n")
             return out
 
-        train._probe_real = real
+        train.probe_original_train_epoch = real
         train.train_epoch = epoch
 
     def teardown(self, worker):
         from prunedd_utils.neural import train
 
-        train.train_epoch = getattr(train, "_probe_real", train.train_epoch)
+        train.train_epoch = getattr(train, "probe_original_train_epoch", train.train_epoch)
 
 
 @dataclasses.dataclass
