@@ -21,7 +21,7 @@
 # For linear regression with Gaussian features this question has an exact asymptotic
 # answer: every coordinate of the minimum-norm least-squares solution behaves like a
 # *shrunk, noisy copy* of the true coefficient, with a shrinkage factor and a noise level
-# fixed by two scalar equations. Chang et al. {cite:p}`chang2021provable` call this the
+# fixed by two scalar equations. {cite:t}`chang2021provable` call this the
 # *distributional characterization* (DC). This chapter
 #
 # 1. sets up the linear Gaussian problem and its min-norm solution;
@@ -29,7 +29,7 @@
 #    {cite:p}`thrampoulidis2015regularized`, step by step, and solves its fixed point;
 # 3. checks it three ways: standardized coefficients against $\mathcal N(0,1)$, the
 #    double-descent curve of the dense risk against simulation, and the isotropic closed
-#    form of Hastie et al. {cite:p}`hastie2019surprises`.
+#    form of {cite:t}`hastie2019surprises`.
 #
 # The next chapter, {ref}`chap-lgp-pruning`, uses the DC to predict the risk of pruned
 # models. All computations are in `prunedd_utils.theory.lgp`; this chapter runs on the CPU
@@ -395,7 +395,7 @@ print(f"theory risk at p=n-10: {near[0]:.4g}, at p=n+10: {near[1]:.4g}, at p=P: 
 # \tau^2=\frac{\sigma^2}{1-n/p}+\|\beta\|^2\Big(1-\frac np\Big)\qquad(p>n),
 # $$ (eq-isotropic)
 #
-# the min-norm risk of Hastie et al. {cite:p}`hastie2019surprises` (their
+# the min-norm risk of {cite:t}`hastie2019surprises` (their
 # $\sigma^2\gamma/(\gamma-1)+r^2(1-1/\gamma)$ with $\gamma=p/n$, $r=\|\beta\|$, plus the
 # $\sigma^2$ our risks include). For this case the exact finite-$n$ risk is also known: the
 # noise term is $\sigma^2\,\mathbb E\operatorname{tr}(XX^\top)^{-1}=\sigma^2 n/(p-n-1)$
