@@ -32,14 +32,16 @@ class RunSettings:
     """Everything that defines one run: data, model, training, and pruning."""
 
     # data
-    dataset: str = _f("fashion_mnist", "data", "data set: fashion_mnist, cifar10 or cifar100")
+    dataset: str = _f("fashion_mnist", "data", "data set: fashion_mnist, cifar10, cifar100 or "
+                      "mnist1d (generated)")
     n_train: int = _f(0, "data", "training images, a seeded random subset (0 = all)")
     n_test: int = _f(0, "data", "test images, a seeded random subset (0 = all)")
     label_noise: float = _f(0.0, "data", "fraction of training labels replaced by another class")
     data_seed: int = _f(0, "data", "seed of the subsets and of the label noise")
     # model
     model: str = _f("two_layer", "model", "architecture, a key of neural.models.REGISTRY")
-    width: int = _f(16, "model", "width: hidden units (two_layer) or k (resnet20)")
+    width: int = _f(16, "model", "width: hidden units (two_layer; each of the two layers of "
+                    "mlp) or k (resnet20)")
     seed: int = _f(0, "model", "seed of the initialisation, batch order, augmentation, masks")
     # training (the same for dense training and for retraining)
     optimizer: str = _f("adam", "train", "adam or sgd (with momentum)")
