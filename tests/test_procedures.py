@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import subprocess
 
 import numpy as np
 import pytest
@@ -251,3 +252,11 @@ def test_a_bad_data_file_fails_before_any_run_file_is_written(store):
     with pytest.raises(ValueError, match="y_train must be labels in"):
         pipeline.execute(SMALL, "baddata", progress=False)
     assert not (store / "results").exists()
+
+
+def test_temporary_files_of_a_killed_write_are_ignored_by_git():
+    # os.replace makes writes atomic, but a write killed before it leaves its temporary file
+    root = paths.REPO_ROOT
+    for name in ("results/two_layer/x/.settings.json.k3j2.tmp", "results/x/.metrics.json.a.tmp"):
+        out = subprocess.run(["git", "check-ignore", "-q", name], cwd=root, check=False)
+        assert out.returncode == 0, f"{name} is not ignored by git"
