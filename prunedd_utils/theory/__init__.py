@@ -1,4 +1,4 @@
-"""The theory of pruning in linear Gaussian problems: numpy and scipy only, never torch.
+"""The theory of pruning: numpy and scipy only, never torch.
 
 The chapters import the modules they need, for example
 ``from prunedd_utils.theory import lgp, general_sigma``:
@@ -10,9 +10,11 @@ The chapters import the modules they need, for example
 * :mod:`.general_sigma`: the same theory for any covariance, in its eigenbasis, with the
   empirical train-prune-retrain pipeline on sampled data;
 * :mod:`.correlated`: Lemma 1 (copies of one feature) and the equicorrelated family;
-* :mod:`.random_features`: ReLU random features and their equivalent linear Gaussian problem.
+* :mod:`.random_features`: ReLU random features and their equivalent linear Gaussian problem;
+* :mod:`.patch_model`: the signal-and-noise patch data of Cao et al. (2022) and the
+  conditions derived in chapter 08 for random pruning at initialization.
 
 Importing this package loads none of them; each is imported on first use.
 """
 
-__all__ = ["correlated", "general_sigma", "lgp", "random_features"]
+__all__ = ["correlated", "general_sigma", "lgp", "patch_model", "random_features"]
