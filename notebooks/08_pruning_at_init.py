@@ -646,7 +646,8 @@ for name in PHASES:
     glue(f"pai_{kind}_chi2_limit", f"{limit:.1f}", display=False)
     glue(f"pai_{kind}_beyond", ", ".join(f"{v:.1f}" for v in ratio["refined"][~keep]),
          display=False)
-    glue("pai_beyond_ps", ", ".join(f"{p:g}" for p in pp[~keep]), display=False)
+    if kind == "sparse":  # the same p values for both signals; glued once
+        glue("pai_beyond_ps", ", ".join(f"{p:g}" for p in pp[~keep]), display=False)
 
 # %% [markdown]
 # **What the phase diagram shows.** For the sparse signal the boundary between benign and
