@@ -25,29 +25,12 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 
+from prunedd_utils.neural.synthetic import write_fake_fashion_mnist
 from prunedd_utils.runs import Run, RunSettings, backends, sweep
 
 N_TRAIN, N_TEST = 4_000, 1_000
-
-
-def write_fake_fashion_mnist(root: Path, n_train: int = N_TRAIN, n_test: int = N_TEST) -> Path:
-    """A learnable stand-in: class c lights up a 4-pixel-wide horizontal band c, plus noise."""
-    rng = np.random.default_rng(0)
-
-    def make(n):
-        y = rng.integers(0, 10, n)
-        x = rng.integers(0, 120, (n, 28, 28))
-        for c in range(10):
-            x[y == c, 2 + 2 * c : 6 + 2 * c, :] += 120
-        return x.astype(np.uint8), y.astype(np.uint8)
-
-    (xtr, ytr), (xte, yte) = make(n_train), make(n_test)
-    root.mkdir(parents=True, exist_ok=True)
-    np.savez(root / "fashion_mnist.npz", x_train=xtr, y_train=ytr, x_test=xte, y_test=yte)
-    return root
 
 
 def grid(runs: int, epochs: int) -> list[RunSettings]:
@@ -81,7 +64,8 @@ def main():
     threads = torch.get_num_threads()
     with tempfile.TemporaryDirectory(prefix="bench_sweep-") as tmp:
         root = Path(tmp)
-        os.environ["PRUNEDD_DATA_ROOT"] = str(write_fake_fashion_mnist(root / "data"))
+        data_root = write_fake_fashion_mnist(root / "data", N_TRAIN, N_TEST)
+        os.environ["PRUNEDD_DATA_ROOT"] = str(data_root)
         print(f"torch {torch.__version__}, {os.cpu_count()} cores, {len(settings)} two-layer "
               f"runs (widths 32-256, {N_TRAIN:,} images, {args.epochs} epochs, batch 128)")
         try:

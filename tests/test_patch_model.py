@@ -15,14 +15,7 @@ from prunedd_utils.neural import patch_cnn
 from prunedd_utils.sweeps import prune_at_init
 from prunedd_utils.theory import patch_model as pm
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread (these problems are tiny; the machine's cores are shared)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def binomial_tolerance(p_keep: float, count: int, z: float = 5.0) -> float:

@@ -11,14 +11,7 @@ from store_tools import write_fake_fashion_mnist
 
 from prunedd_utils.neural import data, models, prune, train
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One BLAS thread: faster on the shared 2-core machine, and bitwise reproducible."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _trained_like(model):
