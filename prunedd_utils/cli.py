@@ -105,7 +105,7 @@ def _list() -> None:
         module = sweeps.get(name)
         sizes = ", ".join(f"{p}: {len(module.settings(**kw))} runs"
                           for p, kw in module.PRESETS.items())
-        print(f"{name:10s} {module.DESCRIPTION}\n{'':10s} presets: {sizes}")
+        print(f"{name}\n  {module.DESCRIPTION}\n  presets: {sizes}")
 
 
 def _show(args) -> None:
