@@ -56,7 +56,7 @@ def check(settings: list[RunSettings], rows: list[dict], experiment: str) -> Non
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=16, help="runs in the sweep (16)")
-    parser.add_argument("--epochs", type=int, default=8, help="epochs of each run (8)")
+    parser.add_argument("--epochs", type=int, default=50, help="epochs of each run (50)")
     args = parser.parse_args()
     settings = grid(args.runs, args.epochs)
     saved = {k: os.environ.get(k) for k in ("PRUNEDD_DATA_ROOT", "PRUNEDD_RESULTS",
