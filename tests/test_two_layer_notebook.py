@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from store_tools import write_fake_fashion_mnist
+from store_tools import run_notebook, write_fake_fashion_mnist
 
 from prunedd_utils.sweeps import two_layer
 
@@ -38,24 +38,14 @@ def test_parameters_cell_is_the_cpu_preset():
 
 @pytest.mark.slow
 def test_notebook_runs_with_the_tiny_preset(tmp_path, monkeypatch):
-    papermill = pytest.importorskip("papermill")
-    monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(write_fake_fashion_mnist(tmp_path / "data")))
-    monkeypatch.setenv("PRUNEDD_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("PRUNEDD_CACHE", str(tmp_path / "cache"))
-    params = {k: list(v) if isinstance(v, tuple) else v
-              for k, v in two_layer.PRESETS["tiny"].items()}
-    out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=params, progress_bar=False,
-                               kernel_name="python3", cwd=str(NOTEBOOK.parent))
+    pytest.importorskip("papermill")
+    text = run_notebook(NOTEBOOK, tmp_path, monkeypatch, write_fake_fashion_mnist,
+                        two_layer.PRESETS["tiny"])
     stored = list((tmp_path / "results" / two_layer.EXPERIMENT).iterdir())
     # widths 4 and 16 at two noise levels; 16 pruned to b = 4 by magnitude (both noise
     # levels) and at random (clean labels only)
     assert len(stored) == len(two_layer.settings(**two_layer.PRESETS["tiny"])) == 2 * 2 + 2 + 1
     assert all(json.loads((d / "metrics.json").read_text())["status"] == "done" for d in stored)
-    text = "".join(
-        "".join(o.get("text", "")) for c in json.loads(out.read_text())["cells"]
-        if c["cell_type"] == "code" for o in c.get("outputs", [])
-    )
     for phrase in ("training wide and pruning beats training small", "interpolation from",
                    "best during training"):
         assert phrase in text
