@@ -86,9 +86,7 @@ def main():
                 rows = sweep(settings, "bench", backend="dask", client=client, progress=False)
                 dask = time.perf_counter() - start
             finally:
-                cluster = client.cluster
-                client.close()
-                cluster.close()
+                backends.close_client(client)
             check(settings, rows, "bench")
         finally:
             torch.set_num_threads(threads)

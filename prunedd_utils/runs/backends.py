@@ -131,10 +131,15 @@ def _dask(todo, experiment, retry_failed, workers: int = 2, scheduler: str | Non
                 yield row
     finally:
         if own:
-            cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_client(client)
+
+
+def close_client(client) -> None:
+    """Close a Dask client and the local cluster it started, if any."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 _BACKENDS = {"local": _local, "dask": _dask}
