@@ -27,8 +27,18 @@ LABELS = {
 }
 
 
+# The rendered book's text column: 784 CSS px in a 1400 px window (sphinx-book-theme 1.3).
+COLUMN_PX = 784
+CSS_PX_PER_PT = 96 / 72
+MIN_PT = 9.0
+
+
 def use_style() -> None:
-    """Set compact matplotlib defaults for the book's figures (no external style files)."""
+    """Set compact matplotlib defaults for the book's figures (no external style files).
+
+    Every text is at least 9 pt, and a 7-inch figure at 110 dpi (770 px) fits the text
+    column unscaled, so its text reaches the reader at 9 pt or more (:func:`check_legible`).
+    """
     import matplotlib as mpl
 
     mpl.rcParams.update({
@@ -39,9 +49,42 @@ def use_style() -> None:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "legend.frameon": False,
-        "legend.fontsize": 8,
+        "legend.fontsize": 9,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 10,
         "font.size": 10,
     })
+
+
+def display_scale(fig, column_px: int = COLUMN_PX) -> float:
+    """Points on the reader's screen per point of text in ``fig``, in the book's column.
+
+    The notebook stores the figure at its own dpi; the page shows it at its natural size,
+    or shrunk to the text column when wider (a CSS point is 96/72 px).
+    """
+    width_px = fig.get_figwidth() * fig.dpi
+    return fig.dpi / 72 / CSS_PX_PER_PT * min(1.0, column_px / width_px)
+
+
+def check_legible(fig, min_pt: float = MIN_PT, column_px: int = COLUMN_PX):
+    """Raise ``ValueError`` naming every visible text of ``fig`` shown smaller than ``min_pt``.
+
+    The size is the one at display (:func:`display_scale`, a 1400 px window); a figure
+    wider than the column shrinks, and its text with it. Returns ``fig`` for chaining.
+    """
+    from matplotlib.text import Text
+
+    scale = display_scale(fig, column_px)
+    small = sorted({(round(float(t.get_fontsize() * scale), 1), t.get_text()[:30])
+                    for t in fig.findobj(Text)
+                    if t.get_visible() and t.get_text().strip()
+                    and t.get_fontsize() * scale < min_pt - 1e-9})
+    if small:
+        raise ValueError(f"figure text below {min_pt} pt at display size (scale {scale:.2f}):"
+                         f" {small[:5]}; make the figure narrower or the text larger")
+    return fig
 
 
 # Width sweeps (chapters 05 and 06): colour = pruning target, marker = method, line = error.
