@@ -6,9 +6,28 @@ import dataclasses
 
 from .settings import RunSettings
 
+LATE_EVALUATIONS = 4  # test evaluations averaged into ``late_test_err`` (epochs 85-100 at 5/100)
+
+
+def late_mean(history: list[dict], key: str = "test_err", last: int = LATE_EVALUATIONS):
+    """The mean of ``key`` over the last ``last`` evaluations of a training history.
+
+    One final evaluation of a network trained with a constant learning rate moves by a
+    point or more from one evaluation to the next; the mean of the last few is the
+    number a width sweep compares. None when the history has no evaluation of ``key``.
+    """
+    if last < 1:
+        raise ValueError(f"last must be an integer >= 1, got {last}")
+    values = [h[key] for h in history if h.get(key) is not None][-last:]
+    return sum(values) / len(values) if values else None
+
 
 def summary(settings: RunSettings, metrics: dict) -> dict:
-    """One flat table row: the settings, the hash, the status and the deciding final numbers."""
+    """One flat table row: the settings, the hash, the status and the deciding final numbers.
+
+    ``late_test_err`` is the mean test error over the last evaluations of the final
+    training (the retraining, for a pruned run): :func:`late_mean`.
+    """
     row = dict(dataclasses.asdict(settings), hash=settings.hash)
     row["status"] = metrics.get("status")
     row["params"] = metrics.get("params")
@@ -23,8 +42,10 @@ def summary(settings: RunSettings, metrics: dict) -> dict:
         row.update({f"dense_{k}": v for k, v in (metrics.get("dense") or {}).items()})
         row.update({f"pruned_{k}": v for k, v in last["pruned"].items()})
         row.update(last["final"])
+        row["late_test_err"] = late_mean(last.get("history", []))
     else:
         row.update(metrics["final"])
+        row["late_test_err"] = late_mean(metrics.get("history", []))
     return row
 
 
