@@ -90,9 +90,10 @@ def check_legible(fig, min_pt: float = MIN_PT, column_px: int = COLUMN_PX):
 # Width sweeps (chapters 05 and 06): colour = pruning target, marker = method, line = error.
 TARGET_COLORS = ("tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:cyan")
 METHOD_MARKERS = {"none": "o", "magnitude": "s", "random": "^"}
-KEY_LINES = {"test_err": "-", "train_err": "--", "pruned_test_err": ":", "pruned_train_err": ":"}
-KEY_SUFFIX = {"test_err": "", "train_err": ", train", "pruned_test_err": ", not retrained",
-              "pruned_train_err": ", not retrained, train"}
+KEY_LINES = {"test_err": "-", "late_test_err": "-", "train_err": "--", "pruned_test_err": ":",
+             "pruned_train_err": ":"}
+KEY_SUFFIX = {"test_err": "", "late_test_err": "", "train_err": ", train",
+              "pruned_test_err": ", not retrained", "pruned_train_err": ", not retrained, train"}
 
 
 def _suffix(key: str) -> str:

@@ -41,3 +41,14 @@ def test_bad_test_size_is_refused():
 
 def test_band():
     assert verdicts.band([0.3, 0.1, 0.2]) == pytest.approx((0.2, 0.1, 0.3))
+
+
+def test_seed_matrix_lays_out_one_row_per_seed_and_names_a_gap():
+    from prunedd_utils.runs import seed_matrix
+
+    rows = [{"seed": s, "width": w, "err": s + w / 10, "noise": 0} for s in (0, 1)
+            for w in (1, 2)]
+    assert seed_matrix(rows, "width", "err", [1, 2], [1, 0], noise=0) == [[1.1, 1.2],
+                                                                          [0.1, 0.2]]
+    with pytest.raises(ValueError, match="seed=2, width=1"):
+        seed_matrix(rows, "width", "err", [1, 2], [2])

@@ -9,7 +9,7 @@ package loads no torch; ``pipeline`` does.
 from .backends import BACKENDS, sweep
 from .settings import RunSettings, field_help, fields_of
 from .store import Run, StoreError, stored_settings
-from .table import column, curve, format_table, select, summary
+from .table import column, curve, format_table, seed_matrix, select, summary
 
 __all__ = [
     "BACKENDS",
@@ -21,6 +21,7 @@ __all__ = [
     "field_help",
     "fields_of",
     "format_table",
+    "seed_matrix",
     "select",
     "stored_settings",
     "summary",

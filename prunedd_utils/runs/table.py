@@ -65,6 +65,26 @@ def curve(rows: list[dict], x: str, y: str, **equal) -> tuple[list, list]:
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
+def seed_matrix(rows: list[dict], x: str, y: str, xs, seeds, **equal):
+    """``y`` as a list of rows, one per seed, each over ``xs``: the input of the rules of
+    :mod:`prunedd_utils.double_descent` for one curve per seed.
+
+    ``equal`` selects the rows (as :func:`select`); a missing ``(seed, x)`` raises a
+    ValueError naming it (every seed must cover every ``x``).
+    """
+    out = []
+    for seed in seeds:
+        line = []
+        for v in xs:
+            hit = select(rows, seed=seed, **{x: v}, **equal)
+            if len(hit) != 1:
+                raise ValueError(f"expected one row with seed={seed}, {x}={v}, {equal}; "
+                                 f"found {len(hit)}")
+            line.append(hit[0][y])
+        out.append(line)
+    return out
+
+
 def format_table(rows: list[dict], keys: list[str], digits: int = 4) -> str:
     """A plain-text table of ``keys`` (floats to ``digits`` significant digits)."""
 
