@@ -140,3 +140,18 @@ def test_finite_n_gap_rejects_bad_arguments():
         cv.finite_n_gap(lam, beta[:-1], sigma_p, 20)
     with pytest.raises(ValueError, match="^gaps must be finite with at least 2 rows"):
         cv.gap_summary([0.1])
+
+
+def test_convergence_study_shapes_and_schedule():
+    np.testing.assert_array_equal(cv.trial_schedule([25, 50, 100], 4), [32, 11, 4])
+    out = cv.convergence_study([20, 40, 80], kappa=2.0, trials_at_max=4, total_ratio=3.0)
+    np.testing.assert_array_equal(out["trials"], [32, 11, 4])
+    assert out["risk"]["rms"].shape == (3,) and out["coef"]["rms"].shape == (3, 3, 3)
+    assert out["coef_pooled"]["rms"].shape == (3, 3)
+    # pooled rms^2 is the mean over groups of the per-group rms^2
+    np.testing.assert_allclose(out["coef_pooled"]["rms"] ** 2,
+                               np.mean(out["coef"]["rms"] ** 2, axis=1))
+    with pytest.raises(ValueError, match="^ns must hold distinct sample sizes"):
+        cv.convergence_study([20, 20, 40], kappa=2.0, trials_at_max=2)
+    with pytest.raises(ValueError, match=r"^n must be an integer in \[2, inf\]"):
+        cv.trial_schedule([1, 10], 4)

@@ -12,6 +12,8 @@ module measures that deviation for a family of problems that grows with n at fix
 * :func:`gap_summary` turns the per-data-set gaps into the root-mean-square gap (the typical
   deviation of one data set) and the mean gap (the systematic part, which averages over data
   sets do not remove), each with its Monte Carlo standard error;
+* :func:`convergence_study` runs all of it over a grid of n (fewer data sets at larger n,
+  :func:`trial_schedule`);
 * :func:`fit_rate` fits ``gap ~ C n^slope`` on log-log axes, with the slope's uncertainty;
 * :func:`with_error` prints a value rounded to its uncertainty.
 
@@ -178,6 +180,51 @@ def gap_summary(gaps) -> dict:
     rms_se = sq.std(axis=0, ddof=1) / np.sqrt(t) / (2 * np.maximum(rms, 1e-300))
     return {"rms": rms, "rms_se": rms_se, "mean": g.mean(axis=0),
             "mean_se": g.std(axis=0, ddof=1) / np.sqrt(t)}
+
+
+def trial_schedule(ns, trials_at_max: int) -> np.ndarray:
+    """Data sets per n: ``trials_at_max (max(ns) / n)^(3/2)``, rounded, at least 2.
+
+    The cost of one data set grows like n^3 (the n x n Gram system of a p = kappa n design),
+    so this keeps the cost of the small n below that of the largest while their Monte Carlo
+    errors shrink; the relative error of an rms gap over T data sets is about 1/sqrt(2T).
+    """
+    ns = np.asarray([checks.integer("n", v, 2) for v in np.atleast_1d(ns).tolist()])
+    trials_at_max = checks.integer("trials_at_max", trials_at_max, 2)
+    return np.maximum(2, np.round(trials_at_max * (ns.max() / ns) ** 1.5)).astype(int)
+
+
+def convergence_study(ns, kappa=3.0, trials_at_max: int = 16, n_groups: int = 3,
+                      seed: int = 0, **example) -> dict:
+    """:func:`finite_n_gap` on :func:`scaled_example` for every n of ``ns``, summarised.
+
+    ``example`` passes the shape of the problem (``total_ratio``, ``lam_range``, ``signal``,
+    ``sigma``) to :func:`scaled_example`. Each n gets its own seeds (derived from ``seed``
+    and n), so the gaps at different n are independent. Returns ``ns``, ``trials``,
+    ``tau2`` (len(ns),), ``risk`` and ``coef`` (the :func:`gap_summary` of each n stacked:
+    arrays (len(ns),) and (len(ns), n_groups, 3)), and ``coef_pooled``: the summary of the
+    per-data-set gap ``sqrt(mean over groups of gap^2)`` of each test function,
+    arrays (len(ns), 3).
+    """
+    seed = checks.seed("seed", seed)
+    trials = trial_schedule(ns, trials_at_max)
+    ns = np.asarray(np.atleast_1d(ns), dtype=int)
+    if np.unique(ns).size != ns.size:
+        raise ValueError(f"ns must hold distinct sample sizes, got {ns.tolist()!r}")
+    rows = []
+    for n, t in zip(ns.tolist(), trials.tolist(), strict=True):
+        base = 4 * (seed * 100_003 + n)  # distinct streams for every (seed, n)
+        lam, beta, sigma_p = scaled_example(n, kappa, seed=base, **example)
+        gap = finite_n_gap(lam, beta, sigma_p, n, trials=t, seed=base + 1, n_groups=n_groups)
+        pooled = np.sqrt(np.mean(gap["coef"] ** 2, axis=1))
+        rows.append((gap["tau2"], gap_summary(gap["risk"]), gap_summary(gap["coef"]),
+                     gap_summary(pooled)))
+
+    def stack(j):
+        return {key: np.stack([row[j][key] for row in rows]) for key in rows[0][j]}
+
+    return {"ns": ns, "trials": trials, "tau2": np.array([row[0] for row in rows]),
+            "risk": stack(1), "coef": stack(2), "coef_pooled": stack(3)}
 
 
 def fit_rate(ns, gaps, errors) -> dict:
