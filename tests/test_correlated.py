@@ -76,3 +76,59 @@ def test_crossover_interpolates_the_sign_change():
 def test_invalid_inputs_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_crossover_range_brackets_the_shifted_crossings():
+    c = np.linspace(0.0, 0.3, 7)
+    gap = 1 - 10 * c  # retrained - pruned, crosses 0 at c = 0.1
+    low, mid, high = correlated.crossover_range(c, np.zeros(7), gap, np.full(7, 0.1))
+    assert (low, mid, high) == pytest.approx((0.08, 0.1, 0.12))
+    assert correlated.crossover_range(c, np.zeros(7), gap, np.zeros(7)) == pytest.approx(
+        (0.1, 0.1, 0.1))
+    with pytest.raises(ValueError, match="^se must"):
+        correlated.crossover_range(c, np.zeros(7), gap, np.full(6, 0.1))
+    with pytest.raises(ValueError, match="^k must"):
+        correlated.crossover_range(c, np.zeros(7), gap, np.full(7, 0.1), k=-1)
+
+
+def test_relative_gap_and_its_standard_error():
+    gap, se = correlated.relative_gap([2.0, 4.0], [0.0, 0.1], [2.2, 4.0], [0.1, 0.2])
+    np.testing.assert_allclose(gap, [0.1, 0.0])
+    np.testing.assert_allclose(se, [0.05, np.hypot(0.05, 0.025)])
+    with pytest.raises(ValueError, match="^theory must"):
+        correlated.relative_gap([0.0], [0.0], [1.0], [0.1])
+
+
+def test_family_problem_has_unit_signal():
+    lam = np.linspace(1.0, 4.0, 10)
+    for c in (0.0, 0.3, 1.0):
+        m, beta = correlated.family_problem(lam, c, 0.5)
+        assert beta @ m.cov @ beta == pytest.approx(1.0)
+        assert m.ey2 == pytest.approx(1.25)
+
+
+def test_family_experiment_theory_matches_simulation_and_splits_the_risk():
+    """A small family: Def. 4/5 within 4 s.e. (+2 % finite-n allowance) of the simulation;
+    the pruned risk is exactly sigma^2 + private + shared on the theory's own draws."""
+    lam = np.where(np.arange(60) < 6, 10.0, 1.0)
+    out = correlated.family_experiment(lam, [0.0, 0.3], 30, 6, 0.5, 4000, 400,
+                                       np.random.default_rng(0), chunk=150)
+    total = out["theory"]["magnitude"]["pruned"][:, 0]
+    np.testing.assert_allclose(0.25 + out["shared"] + out["private"], total, rtol=1e-10)
+    assert out["shared"][0] == 0.0
+    dense_se = np.zeros(2)
+    pairs = [(out["dense_theory"], dense_se, out["dense_sim"])]
+    for k in ("magnitude", "hessian"):
+        pairs += [(*out["theory"][k]["pruned"].T, out["sim"][k]["pruned"]),
+                  (*out["theory"][k]["retrained"].T, out["sim"][k]["fresh"])]
+    for th, th_se, sm in pairs:
+        se = np.hypot(th_se, sm[:, 1])
+        assert np.all(np.abs(sm[:, 0] - th) < 4 * se + 0.02 * th), (th, sm)
+    # same-sample refits reuse the noise that chose the support: worse than fresh ones
+    assert np.all(out["same_vs_fresh"]["magnitude"][:, 0] > 0)
+
+
+def test_family_experiment_rejects_bad_grids():
+    with pytest.raises(ValueError, match="^c_grid must"):
+        correlated.family_experiment([1.0, 2.0, 3.0], [0.5, 1.5], 5, 1, 0.5, 10, 10,
+                                     np.random.default_rng(0))

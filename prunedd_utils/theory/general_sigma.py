@@ -12,6 +12,13 @@ eigenbasis ``cov = U diag(lam) U^T`` to ``beta_bar = U^T beta``, then rotated ba
 (risk ``sigma^2 (n-1)/(n-p-1)``); ``exact=False`` switches every call to the asymptotic DC.
 Pruning couples the coordinates once ``cov`` is not diagonal, so pruned and retrained risks
 have no closed form here: they are averages over draws from the predicted Gaussian law.
+
+For a non-diagonal cov the pruned prediction is a heuristic: the paper's Theorem 1 covers the
+empirical law of the coordinates only for a diagonal cov, and Def. 4 applies the rotated law
+jointly to coordinates that pruning treats one by one. Chapter 03 measures its accuracy.
+
+Every sampler here draws through a symmetric square root (:func:`symmetric_root`), never
+through the eigenbasis itself, so seeded draws are the same on every machine.
 """
 
 from __future__ import annotations
@@ -230,9 +237,26 @@ def best_on_support(m: Moments, support) -> tuple[np.ndarray, float]:
     return beta_s, sigma_s**2
 
 
+def symmetric_root(lam: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """``U diag(lam) U^T`` for the columns ``U`` of an eigenbasis: a symmetric matrix function.
+
+    Called with ``lam = sqrt(eigenvalues)`` it is the symmetric square root. When eigenvalues
+    repeat (the equicorrelated family has a 179-fold one), LAPACK may return any orthonormal
+    basis of their eigenspace, and which one depends on the BLAS kernels (OpenBLAS picks them
+    per CPU) and the thread count; ``U diag(lam) U^T`` is the same for every such basis, as long
+    as equal eigenvalues get equal ``lam``. Samplers that draw through it give the same draws
+    on every machine, up to round-off; drawing through ``U diag(lam)`` itself would not.
+    """
+    return (U * lam) @ U.T
+
+
 @dataclass(frozen=True)
 class DCLaw:
-    """Predicted Gaussian law of the min-norm solution: ``mean + U diag(sd) h``, h ~ N(0, I)."""
+    """Predicted Gaussian law of the min-norm solution: ``mean + R h``, h ~ N(0, I).
+
+    ``R = U diag(sd) U^T`` is the symmetric square root of the law's covariance
+    (:func:`symmetric_root`), so the draws do not depend on the eigenbasis LAPACK returned.
+    """
 
     mean: np.ndarray
     U: np.ndarray
@@ -246,10 +270,15 @@ class DCLaw:
         return (self.U * self.sd**2) @ self.U.T
 
     def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
-        """``draws`` samples (draws, p) from the law."""
+        """``draws`` samples (draws, p) from the law, ``mean + h R`` with R symmetric.
+
+        Basis-independent (see :func:`symmetric_root`): the same rng gives the same draws
+        whichever eigenbasis of a repeated eigenvalue the machine's LAPACK returned.
+        """
         draws = checks.integer("draws", draws, 1)
         rng = checks.generator("rng", rng)
-        return self.mean + (rng.standard_normal((draws, self.sd.size)) * self.sd) @ self.U.T
+        root = symmetric_root(self.sd, self.U)
+        return self.mean + rng.standard_normal((draws, self.sd.size)) @ root
 
 
 def dc_law(m: Moments, n: int, exact: bool = True) -> DCLaw:
@@ -383,15 +412,20 @@ def sample_gaussian(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw (*batch, n, p) designs x ~ N(0, cov) and labels y = x^T beta + sigma z (Def. 2).
 
-    Uses the eigen square root of cov, so a singular cov (perfectly correlated features) works.
+    ``x = R g`` with ``R = U diag(sqrt(lam)) U^T`` the symmetric square root of cov
+    (:func:`symmetric_root`): it exists for a singular cov (perfectly correlated features),
+    unlike a Cholesky factor, and, unlike ``U diag(sqrt(lam))``, it does not depend on the
+    eigenbasis LAPACK returns for a repeated eigenvalue, so a seed gives the same data on
+    every machine (up to round-off).
     """
     n = checks.integer("n", n, 1)
     rng = checks.generator("rng", rng)
-    lam, U = np.linalg.eigh(m.cov)
-    lam = np.where(lam > _EIG_FLOOR * lam[-1], lam, 0.0)  # exact zeros keep a rank-1 cov rank 1
-    root = U * np.sqrt(lam)
+    eig = getattr(m, "_eig", None)  # the checked decomposition, when m has one
+    lam, U = eig if eig is not None else np.linalg.eigh(m.cov)
+    lam = np.where(lam > _EIG_FLOOR * lam[-1], lam, 0.0)  # round-off eigenvalues: exact zeros
+    root = symmetric_root(np.sqrt(lam), U)
     beta, sigma = equivalent_lgp(m)
-    X = rng.standard_normal((*batch, n, m.p)) @ root.T
+    X = rng.standard_normal((*batch, n, m.p)) @ root
     return X, X @ beta + sigma * rng.standard_normal((*batch, n))
 
 
