@@ -205,9 +205,11 @@ def scan_claims(n: int, problems, *, points: int = 40, tol: float = 0.01) -> lis
     return out
 
 
-_SHORT = {"hp_beats_mp": "HP<MP", "best_at_P": "best@P", "below_line": "<line",
+SHORT_NAMES = {"hp_beats_mp": "HP<MP", "best_at_P": "best@P", "below_line": "<line",
           "retrain_hurts": "RT hurts", "b_beats_a": "(b)<(a)"}
-_MARK = {"holds": "yes", "fails": "NO", "close": "~"}
+"""Column headers of :func:`scan_table`, one per claim of :data:`CLAIMS`."""
+MARKS = {"holds": "yes", "fails": "NO", "close": "~"}
+"""Table marks of the verdicts of :func:`verdict`."""
 
 
 def scan_table(results: list[dict]) -> str:
@@ -218,10 +220,10 @@ def scan_table(results: list[dict]) -> str:
     accuracy).
     """
     head = (f"{'P/n':>4} {'C':>5} {'s/P':>5} {'σ²/E':>6} | "
-            + " ".join(f"{_SHORT[c]:>8}" for c in CLAIMS) + " | HP/line")
+            + " ".join(f"{SHORT_NAMES[c]:>8}" for c in CLAIMS) + " | HP/line")
     rows = [head, "-" * len(head)]
     for r in results:
-        marks = " ".join(f"{_MARK[r['verdicts'][c]]:>8}" for c in CLAIMS)
-        rows.append(f"{r['kappa']:>4g} {r['C']:>5g} {r['alpha']:>5g} {r['noise']:>6g} | "
+        marks = " ".join(f"{MARKS[r['verdicts'][c]]:>8}" for c in CLAIMS)
+        rows.append(f"{r['kappa']:>4g} {r['C']:>5g} {r['alpha']:>5g} {r['noise']:>6.2g} | "
                     f"{marks} | {r['hp_b'] / r['line']:7.2f}")
     return "\n".join(rows)
