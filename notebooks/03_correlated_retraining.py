@@ -378,9 +378,11 @@ ax2.plot(c_arr, theory["magnitude"]["retrained"][:, 0], "--", color=COLORS["magn
          label="prune + retrain")
 ax2.set_ylabel("risk, magnitude pruning (theory)")
 ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-for a_ in (ax, ax2):
+for a_, ticks in ((ax, (0.3, 0.5, 1, 2, 5, 10)), (ax2, (0.3, 0.5, 1, 2, 5))):
     a_.set_xscale("symlog", linthresh=0.01)
     a_.set_yscale("log")
+    a_.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    a_.yaxis.set_minor_formatter(plt.NullFormatter())
     a_.set_xlabel("correlation c (symmetric log axis, linear below 0.01)")
 check_legible(fig)
 plt.show()
@@ -500,7 +502,7 @@ shown = [c for c in (0.01, 0.1, 0.5, c_arr[-1]) if c in c_arr]
 print("shared-direction share of the magnitude-pruned risk (theory):\n   " + ", ".join(
     f"{100 * share[c_arr == c][0]:.0f} % at c = {c:g}" for c in shown))
 for c in shown:
-    glue(f"ch03_share_{c:g}", f"{100 * share[c_arr == c][0]:.0f}", display=False)
+    glue(f"ch03_share_{round(100 * c):03d}", f"{100 * share[c_arr == c][0]:.0f}", display=False)
 glue("ch03_c_last", f"{c_arr[-1]:g}", display=False)
 
 # %% [markdown]
@@ -523,8 +525,8 @@ glue("ch03_c_last", f"{c_arr[-1]:g}", display=False)
 # coefficient over *all* $p$ features (as in Lemma 1, in proportion to $a$), so pruning
 # $p - s$ of them removes most of it: in the lower panel the error
 # $c\,(a^\top(\hat\beta^{\mathcal P}-\beta))^2$ along the shared direction (dotted) jumps
-# up with the first bit of correlation, to {glue:text}`ch03_share_0.01` % of the pruned
-# model's risk at $c = 0.01$ and {glue:text}`ch03_share_0.1` % at $c = 0.1$, while the
+# up with the first bit of correlation, to {glue:text}`ch03_share_001` % of the pruned
+# model's risk at $c = 0.01$ and {glue:text}`ch03_share_010` % at $c = 0.1$, while the
 # private part shrinks. Retraining re-fits the kept weights to the labels, so they absorb
 # the dropped features' share of the prediction: $\beta^\star_S$ of
 # {eq}`eq-retrain-target` puts the whole shared coefficient on the kept features and
@@ -544,7 +546,7 @@ glue("ch03_c_last", f"{c_arr[-1]:g}", display=False)
 # private factors, whose variances $(1-c)\lambda_i$ vanish; the coefficients it needs for
 # that grow like $1/\sqrt{1-c}$ and cancel along the shared direction. Pruning breaks the
 # cancellation, so the pruned risk *explodes* as $c\to 1$ (the shared direction makes
-# {glue:text}`ch03_share_0.99` % of it at $c = 0.99$), while at $c = 1$ there is nothing to
+# {glue:text}`ch03_share_099` % of it at $c = 0.99$), while at $c = 1$ there is nothing to
 # interpolate with and Lemma 1's finite bias remains. Retraining, in turn, tends to
 # $\sigma^2(n-1)/(n-s-1)$, the cost of fitting $s$ free weights, while at $c = 1$ the
 # refit has a single effective weight and matches the dense risk. The lemma describes the
