@@ -6,7 +6,8 @@ The chapters import the modules they need, for example
 * :mod:`.lgp` (a package): the diagonal-covariance theory, the distributional
   characterization (:mod:`.lgp.dc`), batched min-norm least squares (:mod:`.lgp.solve`),
   the predicted risks of train-prune(-retrain) (:mod:`.lgp.risk`) and their Monte Carlo
-  simulator (:mod:`.lgp.simulate`);
+  simulator (:mod:`.lgp.simulate`), the paper's claims scanned over parameters
+  (:mod:`.lgp.scan`) and the finite-size gap to the theory (:mod:`.lgp.convergence`);
 * :mod:`.general_sigma`: the same theory for any covariance, in its eigenbasis, with the
   empirical train-prune-retrain pipeline on sampled data;
 * :mod:`.correlated`: Lemma 1 (copies of one feature) and the equicorrelated family;

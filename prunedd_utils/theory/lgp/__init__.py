@@ -10,7 +10,9 @@
 * the simulator (:mod:`.simulate`): :func:`simulate_curve`, :func:`empirical_risk`;
 * the paper's Fig. 3 problems and claims (:mod:`.scan`): :func:`spiked_problem`,
   :func:`oracle_retraining_risk`, :func:`missing_energy`, :func:`claim_margins`,
-  :func:`scan_claims`, :func:`scan_table`, :func:`verdict`.
+  :func:`scan_claims`, :func:`scan_table`, :func:`verdict`;
+* the finite-size gap between simulation and the DC, and its rate (:mod:`.convergence`,
+  imported as ``from prunedd_utils.theory.lgp import convergence``).
 """
 
 from .dc import dc_moments, dc_prediction, dense_tau2, least_squares_factor, solve_zeta
