@@ -29,9 +29,17 @@
 # 3. follows a family of covariances from independent to perfectly correlated features and
 #    locates the correlation $c^\star$ at which retraining starts to beat pruning alone.
 #
-# For a non-diagonal covariance the pruned and retrained predictions rest on the paper's
-# Definition 4, a heuristic outside its Theorem 1; the chapter measures how accurate it is
-# along the whole family. Everything runs on one CPU core in about a minute. The
+# **In short.** Retraining costs risk for independent features and wins once the features
+# share a correlation above $c^\star \approx$ {glue:text}`ch03_cstar_magnitude` (magnitude
+# pruning) or {glue:text}`ch03_cstar_hessian` (Hessian pruning); beyond
+# $c \approx$ {glue:text}`ch03_cdense_hessian`–{glue:text}`ch03_cdense_magnitude` the
+# retrained model even beats the dense one. For a non-diagonal covariance the pruned and
+# retrained predictions rest on the paper's Definition 4, a heuristic outside its
+# Theorem 1; measured against simulation, its largest gaps are
+# {glue:text}`ch03_gap_pruned_small` % for pruning (up to $c =$ {glue:text}`ch03_c_split`)
+# and {glue:text}`ch03_gap_retrained` % for retraining.
+#
+# Everything runs on one CPU core in about a minute. The
 # computations live in `prunedd_utils.theory.general_sigma` (any covariance) and
 # `prunedd_utils.theory.correlated` (Lemma 1 and the family), on top of the diagonal theory
 # in `prunedd_utils.theory.lgp`.
@@ -54,12 +62,12 @@ c_grid = [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.
           0.99]
 theory_draws = 10_000  # samples from the predicted law per point (theory is Monte Carlo here)
 trials = 400  # simulated training sets per point
-# A finer preset (several minutes on one core, half the simulation error):
+# A finer preset (a few minutes on one core, half the simulation error):
 # lemma_trials = 200_000, theory_draws = 40_000, trials = 1_600
 
 # %% [markdown]
-# The defaults take about a minute on one CPU core. The finer preset in the comment runs
-# with `papermill notebooks/03_correlated_retraining.ipynb out.ipynb -p trials 1600 ...`.
+# The defaults take about a minute on one CPU core. The finer preset runs with
+# `papermill notebooks/03_correlated_retraining.ipynb out.ipynb -p lemma_trials 200000 -p theory_draws 40000 -p trials 1600`.
 
 # %%
 import matplotlib.pyplot as plt
