@@ -300,3 +300,7 @@ def test_fashion_mnist_runs_prune_at_initialization():
     cpu = sweeps.settings("prune_at_init", "cpu")
     assert len({s.seed for s in cpu}) >= 3 and {s.label_noise for s in cpu} == {0.0, 0.2}
     assert len(cpu) == len({s.hash for s in cpu})
+    # both data sets, each with the same runs
+    by_data = {d: sorted((s.prune, s.prune_fraction, s.label_noise, s.seed) for s in cpu
+                         if s.dataset == d) for d in ("fashion_mnist", "mnist1d")}
+    assert by_data["fashion_mnist"] == by_data["mnist1d"] and len(cpu) == 2 * 78
