@@ -304,3 +304,14 @@ def test_fashion_mnist_runs_prune_at_initialization():
     by_data = {d: sorted((s.prune, s.prune_fraction, s.label_noise, s.seed) for s in cpu
                          if s.dataset == d) for d in ("fashion_mnist", "mnist1d")}
     assert by_data["fashion_mnist"] == by_data["mnist1d"] and len(cpu) == 2 * 78
+
+
+def test_test_set_sizes_are_those_of_the_data():
+    import inspect
+
+    from prunedd_utils.neural import data
+
+    args = inspect.signature(data.make_mnist1d).parameters
+    held_out = args["num_samples"].default * (1 - args["train_split"].default)
+    assert prune_at_init.TEST_EXAMPLES == {"fashion_mnist": 10_000,
+                                           "mnist1d": round(held_out)}
