@@ -460,7 +460,8 @@ glue("ch03_z_crit", f"{z_crit:.1f}", display=False)
 # %% [markdown]
 # No gap exceeds what the Monte Carlo and simulation noise allow (the verdict above, at
 # {glue:text}`ch03_n_tests` points and {glue:text}`ch03_z_crit` standard errors). The
-# largest gaps are {glue:text}`ch03_gap_dense` % for the dense prediction (a theorem),
+# largest gaps are {glue:text}`ch03_gap_dense` % for the dense prediction (exact only as
+# $n, p\to\infty$; this is its finite-size error),
 # {glue:text}`ch03_gap_retrained` % for retraining on a fresh sample, and for pruning
 # {glue:text}`ch03_gap_pruned_small` % up to $c =$ {glue:text}`ch03_c_split`, but
 # {glue:text}`ch03_gap_pruned_large` % beyond. The last is uncertain because the pruned
