@@ -389,11 +389,11 @@ glue("ch04_gauss_prune50_hi", pm(*gaps["s=50 magn prune"]["gaussian"][2]), displ
 # $\phi = \mathrm{ReLU}(rg)$ the ratio $\mathbb E\phi^4/(\mathbb E\phi^2)^2$ is
 # $(3/2)/(1/2)^2 = 6$ whatever $r$, against $3$. That ratio is the same at every input
 # dimension $d$. What depends on $d$ is how many independent directions the features are
-# functions of: all $p$ of them are functions of the same $d$ Gaussian inputs, so for small
-# $d$ the rows of the design lie on a $d$-dimensional surface in $\mathbb R^p$, far from a
-# Gaussian cloud, and the part of the label that the features miss,
-# $(u^\top x)^2 - \phi^\top\beta$, is a function of the same inputs rather than independent
-# noise. A scan over $d$ separates the two.
+# functions of: all $p$ of them are functions of the same $d$ Gaussian inputs, so the rows
+# of the design lie on a $d$-dimensional surface in $\mathbb R^p$, and the part of the
+# label that the features miss, $(u^\top x)^2 - \phi^\top\beta$, is a function of the same
+# inputs rather than independent noise. The smaller $d$, the less such data look like the
+# Gaussian problem. A scan over $d$ separates the two candidates.
 #
 # ### The input dimension
 #
@@ -539,11 +539,13 @@ for s in s_grid:
             mean, se = ratio.mean(0), ratio.std(0, ddof=1) / np.sqrt(ratio.shape[0])
             better, worse = int(np.sum(mean + 2 * se < 1)), int(np.sum(mean - 2 * se > 1))
             v = "never wins" if better == 0 else "wins"
-            verdicts["parent", s, k, q] = (v, better, keep.sum())
+            where = ps[keep][mean + 2 * se < 1]
+            at = f" ({where.min()}-{where.max()})" if better else ""
+            verdicts["parent", s, k, q] = (v, better, keep.sum(), at.strip(" ()"))
             print(f"  {v}: s = {s}, {k}, {'prune' if q == 'pruned' else 'prune + retrain'}: "
-                  f"better at {better}/{keep.sum()} p, worse at {worse}/{keep.sum()}")
+                  f"better at {better}/{keep.sum()} p{at}, worse at {worse}")
 
-# %%
+# %% tags=["nbval-check-output"]
 never = sorted({s for (ref, s, _, _), v in verdicts.items()
                 if ref == "parent" and all(verdicts[ref, s, k, q][0] == "never wins"
                                            for k in methods for q in ("pruned", "fresh"))})
@@ -555,10 +557,16 @@ glue("ch04_s_mid", f"{s_mid}", display=False)
 glue("ch04_parent_better", f"{verdicts['parent', s_mid, 'magnitude', 'fresh'][1]}",
      display=False)
 glue("ch04_parent_of", f"{verdicts['parent', s_mid, 'magnitude', 'fresh'][2]}", display=False)
+glue("ch04_parent_range", verdicts["parent", s_mid, "magnitude", "fresh"][3].replace("-", "–"),
+     display=False)
 glue("ch04_norm_cv", f"{100 * res['norm_cv'].mean():.0f}", display=False)
 hm = rf.relative_gap(res["sim"]["relu"][s_mid]["hessian"]["fresh"][:, [-1, -1]],
                      res["sim"]["relu"][s_mid]["magnitude"]["fresh"][:, [-1, -1]])
 glue("ch04_hess_vs_mag", pm(hm[0][0], hm[1][0]), display=False)
+print(f"{'holds' if abs(hm[0][0]) < 0.05 else 'fails'}: Hessian and magnitude fresh refits "
+      f"within 5 %: {pm(hm[0][0], hm[1][0])} (s = {s_mid}, p = {ps[-1]})")
+print(f"  although |w_i|^2 varies by {100 * res['norm_cv'].mean():.0f} % between units "
+      f"(coefficient of variation)")
 
 # %% [markdown]
 # Against a model of $s$ units trained from the start, training large and pruning wins at
@@ -567,13 +575,14 @@ glue("ch04_hess_vs_mag", pm(hm[0][0], hm[1][0]), display=False)
 # ({glue:text}`ch04_win_pr`). Against its own dense parent the answer depends on the
 # target. Pruning alone never beats the parent at any target. With a fresh refit and
 # $s < n$ it does, at {glue:text}`ch04_parent_better` of the {glue:text}`ch04_parent_of`
-# values of $p$ at $s$ = {glue:text}`ch04_s_mid` (magnitude): those next to the threshold,
-# where the parent's fit is dominated by noise and a refit on fewer units than samples
-# regularizes it. At $s$ = {glue:text}`ch04_never_s` pruning never wins against its parent,
+# values of $p$ at $s$ = {glue:text}`ch04_s_mid` (magnitude), $p$ =
+# {glue:text}`ch04_parent_range`: around the threshold, where the parent's fit is dominated
+# by noise and a refit on fewer units than samples regularizes it. At $s$ = {glue:text}`ch04_never_s` pruning never wins against its parent,
 # with or without retraining: every parent has $p > s > n$ and sits beyond the peak, where
 # its own fit is already good, and dropping units only loses what they represent.
 #
-# Hessian and magnitude scores give close results. The unit norms are not similar:
+# Hessian and magnitude scores give close results (the last lines above). The unit norms
+# are not similar:
 # $\|w_i\|^2$ varies by {glue:text}`ch04_norm_cv` % between units (coefficient of
 # variation, measured on the drawn $W$). The Hessian score
 # $\Sigma_{ii}\theta_i^2 = \|w_i\|^2\theta_i^2/2$ ranks units by $\|w_i\|\,|\theta_i|$, so the
