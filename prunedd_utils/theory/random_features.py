@@ -118,8 +118,11 @@ def gaussian_equivalent_data(
     rng = checks.generator("rng", rng)
     joint = np.block([[m.cov, m.b[:, None]], [m.b[None, :], np.array([[m.ey2]])]])
     lam, U = np.linalg.eigh(joint)
-    # negative eigenvalues are round-off of a PSD matrix (Moments checked it)
-    root = general_sigma.symmetric_root(np.sqrt(np.maximum(lam, 0.0)), U)
+    # Eigenvalues below 1e-13 of the largest are round-off (many units of few inputs make cov
+    # nearly singular); setting them to exactly 0 makes them one repeated eigenvalue, whose
+    # eigenvectors, which differ between LAPACK builds, then drop out of the root.
+    lam = np.where(lam > 1e-13 * lam[-1], lam, 0.0)
+    root = general_sigma.symmetric_root(np.sqrt(lam), U)
     root = (root + root.T) / 2
     z = rng.standard_normal((*batch, n, m.p + 1)) @ root
     return z[..., :-1], z[..., -1]
