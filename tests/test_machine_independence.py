@@ -17,11 +17,14 @@ development machine) with its default threads:
 * ``Sandybridge`` x 2 threads (AVX kernels; threads split the BLAS calls differently),
 * ``Prescott`` x 1 thread (the oldest SSE3 kernels).
 
-Measured (December 2026, a 2-core Xeon shared with two training jobs, so an upper bound):
-one run of the six chapters takes about 1 to 1.5 min (chapter 03 about 40 s of it, the
-others 5 to 15 s each), so the three runs add about 4 min to ``make test``. Select or
-deselect them with the ``machines`` marker (``pytest -m "not machines"``), and one chapter
-with ``-k``, e.g. ``-k 03_correlated``.
+Measured (December 2026, 2-core Xeon): nbval of one chapter takes 5 to 11 s (chapters 01,
+02, 04, 08) and about 40 s (chapter 03) on a lightly loaded machine, so one run of the book
+is about 1.5 min and the three runs add about 4 to 5 min to ``make test`` (today ~6 min);
+the full cross product would add about 9 min. On the same machine with both cores busy
+with other work (load average 6 to 10) the runs took 1 to 4 min per chapter (chapter 03:
+69 s Haswell x 1, 76 s Prescott x 1, 187 s Sandybridge x 2). Select or deselect the runs
+with the ``machines`` marker (``pytest -m "not machines"``), one chapter with ``-k``, e.g.
+``-k 03_correlated``.
 
 Does ``OPENBLAS_CORETYPE`` take effect? numpy 2.4's wheels link scipy-openblas built with
 ``DYNAMIC_ARCH`` (``numpy.show_config()``: "OpenBLAS 0.3.31 ... DYNAMIC_ARCH"), which
