@@ -64,16 +64,17 @@ steps = 1000  # full-batch gradient-descent steps
 n_test = 2000  # test draws per seed (each evaluated with both labels)
 trace_points = 16  # steps recorded over training (log-spaced)
 compute_below = 20  # seconds: a missing grid is computed here only if it takes less
-# Fashion-MNIST (run-store runs of the two-layer network; trained by the command below)
-fm_fractions = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99]  # pruning fractions p
-fm_widths = [256]  # hidden widths
-fm_label_noise = [0.0, 0.2]  # fractions of corrupted training labels
-fm_n_train = 4000  # training images
-fm_epochs = 100  # epochs of training (and again of retraining, after magnitude pruning)
-fm_seeds = [0, 1, 2]  # seeds
-fm_lr = 1e-3  # Adam learning rate
-fm_batch_size = 128  # mini-batch size
-fm_eval_every = 5  # test evaluation every this many epochs
+# Real data (run-store runs of the two-layer network; trained by the command below)
+real_fractions = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99]  # pruning fractions p
+real_datasets = ["fashion_mnist", "mnist1d"]  # data sets
+real_widths = [256]  # hidden widths
+real_label_noise = [0.0, 0.2]  # fractions of corrupted training labels
+real_n_train = 4000  # training examples
+real_epochs = 100  # epochs of training (and again of retraining, after magnitude pruning)
+real_seeds = [0, 1, 2]  # seeds
+real_lr = 1e-3  # Adam learning rate
+real_batch_size = 128  # mini-batch size
+real_eval_every = 5  # test evaluation every this many epochs
 
 # %% [markdown]
 # These defaults are the synthetic sweep's `cpu` preset, and the stored results. They were
@@ -313,6 +314,7 @@ for ax in axes:
     p_axis(ax)
 fig.legend(loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0), frameon=False)
 fig.tight_layout(rect=(0, 0.17, 1, 1))
+check_legible(fig)
 plt.show()
 
 # %% [markdown]
@@ -355,6 +357,7 @@ for c, name in enumerate(cols):
 handles, labels = axes[0, 0].get_legend_handles_labels()
 fig.legend(handles, labels, loc="lower center", ncol=len(show_p), frameon=False)
 fig.tight_layout(rect=(0, 0.04, 1, 1))
+check_legible(fig)
 plt.show()
 
 # %% [markdown]
@@ -574,6 +577,7 @@ fig.colorbar(mesh, ax=axes[0].tolist(), label="test error")
 handles, labels = axes[0, 0].get_legend_handles_labels()
 fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=True,
            facecolor="0.55", edgecolor="none")
+check_legible(fig)
 plt.show()
 
 # %% [markdown]
@@ -679,10 +683,12 @@ for name in PHASES:
 # intermediate $p$ that the seeds' scatter does not explain).
 
 # %% [markdown]
-# ## On real data: Fashion-MNIST
+# ## On real data: Fashion-MNIST and MNIST-1D
 #
 # Does any of this carry over to a real network and real data? We take the book's
-# two-layer network of {ref}`chap-two-layer` on Fashion-MNIST {cite:p}`xiao2017fashion`
+# two-layer network of {ref}`chap-two-layer` on two data sets, Fashion-MNIST
+# {cite:p}`xiao2017fashion` (28×28 images) and MNIST-1D {cite:p}`greydanus2024scaling`
+# (generated one-dimensional signals of 40 samples, hard for a fully connected network),
 # and compare, at each pruning fraction $p$, two ways of reaching the same density $1-p$:
 #
 # * **pruning at initialization**: a random mask, drawn before any training and global over
@@ -700,88 +706,97 @@ for name in PHASES:
 # python -m prunedd_utils sweep prune_at_init --backend dask --workers 2
 # ```
 #
-# (the `cpu` preset, these parameters; the `gpu` preset has the full training set, 300
-# epochs, two widths and five seeds: `--preset gpu`, then this chapter with the same
-# `fm_` parameters).
+# (the `cpu` preset, these parameters; the `gpu` preset has Fashion-MNIST's full training
+# set, 300 epochs, two widths and five seeds: `--preset gpu`, then this chapter with the
+# same `real_` parameters).
 #
 # **The rule, fixed before the runs were read.** Each error is the mean test error over the
 # last four evaluations of the final training (epochs 85-100 at these settings), averaged
 # over the seeds. One result is *lower* than another when the gap exceeds twice the larger
-# uncertainty, half the seed range or $\sqrt2$ binomial standard errors on 10,000 test
-# images, whichever is larger (`prunedd_utils.verdicts`); otherwise the two *tie*.
+# uncertainty, half the seed range or $\sqrt2$ binomial standard errors on the test set
+# (10,000 images of Fashion-MNIST, 1,000 signals of MNIST-1D), whichever is larger
+# (`prunedd_utils.verdicts`); otherwise the two *tie*.
 
 # %%
 from prunedd_utils import runs, verdicts
 
-fm_settings = sweep.settings(
-    fractions=fm_fractions, widths=fm_widths, label_noise=fm_label_noise,
-    n_train=fm_n_train, epochs=fm_epochs, seeds=fm_seeds, lr=fm_lr,
-    batch_size=fm_batch_size, eval_every=fm_eval_every)
-fm_rows = runs.sweep(fm_settings, sweep.EXPERIMENT, run=False, progress=False)
-fm_missing = len(fm_settings) - len(fm_rows)
-fm_hours = sum(r["seconds"] for r in fm_rows) / 3600
-print(f"{len(fm_rows)} of {len(fm_settings)} runs stored ({fm_hours:.1f} h of training, "
-      f"CPU, one thread each)")
-print(f"width {fm_widths}, {fm_n_train} training images, {fm_epochs} epochs, "
-      f"seeds {fm_seeds}")
-glue("pai_fm_noise", f"{max(fm_label_noise):.0%}", display=False)
-glue("pai_fm_n_train", f"{fm_n_train:,}", display=False)
-glue("pai_fm_width", ", ".join(str(w) for w in fm_widths), display=False)
-glue("pai_fm_epochs", fm_epochs, display=False)
-glue("pai_fm_seeds", len(fm_seeds), display=False)
-glue("pai_fm_hours", f"{fm_hours:.1f}", display=False)
-if fm_missing:
-    print(f"{fm_missing} runs are not stored: the figures and verdicts below cover only "
+real_settings = sweep.settings(
+    fractions=real_fractions, datasets=real_datasets, widths=real_widths,
+    label_noise=real_label_noise, n_train=real_n_train, epochs=real_epochs, seeds=real_seeds,
+    lr=real_lr, batch_size=real_batch_size, eval_every=real_eval_every)
+real_rows = runs.sweep(real_settings, sweep.EXPERIMENT, run=False, progress=False)
+real_missing = len(real_settings) - len(real_rows)
+for data in real_datasets:
+    hours = sum(r["seconds"] for r in runs.select(real_rows, dataset=data)) / 3600
+    glue(f"pai_{data}_hours", f"{hours:.1f}", display=False)
+print(f"{len(real_rows)} of {len(real_settings)} runs stored, CPU, one thread each")
+print(f"{', '.join(real_datasets)}: width {real_widths}, {real_n_train} training examples,"
+      f" {real_epochs} epochs, seeds {real_seeds}")
+glue("pai_fm_noise", f"{max(real_label_noise):.0%}", display=False)
+glue("pai_fm_n_train", f"{real_n_train:,}", display=False)
+glue("pai_fm_epochs", real_epochs, display=False)
+glue("pai_fm_seeds", len(real_seeds), display=False)
+if real_missing:
+    print(f"{real_missing} runs are not stored: the figures and verdicts below cover only\n"
           "what is; train the rest with the command above")
 
 # %% [markdown]
 # The figure shows, against the density $1-p$ (log scale, sparser to the right), the test
 # error (solid) and the training error on the labels trained on (dashed) of both
 # procedures, with bands from the lowest to the highest seed; the grey line and band are
-# the dense network.
+# the dense network. Columns: the data sets; rows: the label noise.
 
 
 # %%
-def fm_errors(prune, p, noise, width, key="late_test_err"):
-    """Per-seed values of ``key`` for one procedure, fraction, noise level and width."""
-    sel = dict(label_noise=noise, width=width)
+def real_errors(data, prune, p, noise, key="late_test_err"):
+    """Per-seed values of ``key`` for one data set, procedure, fraction and noise level."""
+    sel = dict(dataset=data, label_noise=noise, width=real_widths[0])
     if prune == "none":
-        return [r[key] for r in runs.select(fm_rows, prune="none", **sel)]
-    return [r[key] for r in runs.select(fm_rows, prune=prune, prune_fraction=p, **sel)]
+        return [r[key] for r in runs.select(real_rows, prune="none", **sel)]
+    return [r[key] for r in runs.select(real_rows, prune=prune, prune_fraction=p, **sel)]
 
 
-FM_METHODS = {"random": ("at initialization (random)", "tab:orange"),
-              "magnitude": ("after training (magnitude)", COLORS["magnitude"])}
+METHODS = {"random": ("at initialization (random)", "tab:orange"),
+           "magnitude": ("after training (magnitude)", COLORS["magnitude"])}
+NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist1d": "MNIST-1D"}
 
-fig, axes = plt.subplots(len(fm_label_noise), 1, figsize=(7.0, 3.2 * len(fm_label_noise)),
-                         sharex=True, squeeze=False)
-w0 = fm_widths[0]
-for ax, noise in zip(axes[:, 0], fm_label_noise, strict=True):
-    dense = fm_errors("none", 0, noise, w0)
+
+def real_panel(ax, data, noise):
+    """Test and train error of both procedures against the density, and the dense line."""
+    dense = real_errors(data, "none", 0, noise)
     if dense:
         mean, lo, hi = verdicts.band(dense)
         ax.axhline(mean, color="grey", lw=1, label="dense (p = 0)")
         ax.axhspan(lo, hi, color="grey", alpha=0.2, lw=0)
-    for prune, (label, color) in FM_METHODS.items():
+    for prune, (label, color) in METHODS.items():
         for key, ls in (("late_test_err", "-"), ("train_err", "--")):
-            pts = [(1 - p, verdicts.band(v)) for p in fm_fractions
-                   if (v := fm_errors(prune, p, noise, w0, key))]
-            if not pts:
-                continue
-            x = [q for q, _ in pts]
-            ax.plot(x, [b[0] for _, b in pts], ls=ls, marker="o", ms=3, color=color,
-                    label=label + (", train" if key == "train_err" else ""))
-            ax.fill_between(x, [b[1] for _, b in pts], [b[2] for _, b in pts], color=color,
-                            alpha=0.2, lw=0)
+            pts = [(1 - p, verdicts.band(v)) for p in real_fractions
+                   if (v := real_errors(data, prune, p, noise, key))]
+            if pts:
+                x = [q for q, _ in pts]
+                ax.plot(x, [b[0] for _, b in pts], ls=ls, marker="o", ms=3, color=color,
+                        label=label + (", train" if key == "train_err" else ""))
+                ax.fill_between(x, [b[1] for _, b in pts], [b[2] for _, b in pts],
+                                color=color, alpha=0.2, lw=0)
     ax.set_xscale("log")
-    ax.set_xticks([1 - p for p in fm_fractions], [f"{1 - p:.2g}" for p in fm_fractions])
+    ax.set_xticks([1 - p for p in real_fractions], [f"{1 - p:.2g}" for p in real_fractions])
     ax.minorticks_off()
     ax.invert_xaxis()
+    ax.set_title(f"{NAMES.get(data, data)}, {noise:.0%} noise")
+
+
+fig, axes = plt.subplots(len(real_label_noise), len(real_datasets), sharex=True,
+                         figsize=(7.5, 3.0 * len(real_label_noise)), squeeze=False)
+for i, noise in enumerate(real_label_noise):
+    for j, data in enumerate(real_datasets):
+        real_panel(axes[i, j], data, noise)
+for ax in axes[:, 0]:
     ax.set_ylabel("error")
-    ax.set_title(f"width {w0}, {noise:.0%} label noise")
-axes[-1, 0].set_xlabel("density 1 - p (fraction of weights kept)")
+for ax in axes[-1]:
+    ax.set_xlabel("density 1 - p")
+    ax.tick_params(axis="x", labelrotation=90)
 fig.tight_layout()
-shared_legend(fig, axes[:, 0], ncol=2)
+shared_legend(fig, axes.ravel(), ncol=2)
 check_legible(fig)
 plt.show()
 
@@ -793,22 +808,26 @@ plt.show()
 # %% tags=["nbval-check-output"]
 WORDS = {"lower": "at init wins", "higher": "after training wins", "tie": "tie"}
 VS_DENSE = {"lower": "better", "higher": "worse", "tie": "tie"}
-fm_wins = {}
-for noise in fm_label_noise:
-    dense = fm_errors("none", 0, noise, w0)
-    print(f"{noise:.0%} label noise, width {w0}: dense "
-          + (f"{100 * np.mean(dense):.1f} %" if dense else "not stored"))
-    for p in fm_fractions:
-        at_init, after = fm_errors("random", p, noise, w0), fm_errors("magnitude", p, noise, w0)
-        if not (at_init and after and dense):
-            print(f"  p={p:g}: not stored")
-            continue
-        c = verdicts.compare(at_init, after, 10_000)
-        vs_dense = verdicts.compare(at_init, dense, 10_000).outcome
-        fm_wins.setdefault((noise, c.outcome), []).append(p)
-        fm_wins.setdefault((noise, "dense_" + vs_dense), []).append(p)
-        print(f"  p={p:<4g} {WORDS[c.outcome] + ':':<20} at init {100 * c.a:4.1f} %, after "
-              f"{100 * c.b:4.1f} % (+-{100 * c.margin:.1f}); vs dense: {VS_DENSE[vs_dense]}")
+real_wins = {}
+for data in real_datasets:
+    n_test = sweep.TEST_EXAMPLES[data]
+    for noise in real_label_noise:
+        dense = real_errors(data, "none", 0, noise)
+        print(f"{NAMES.get(data, data)}, {noise:.0%} label noise: dense "
+              + (f"{100 * np.mean(dense):.1f} %" if dense else "not stored"))
+        for p in real_fractions:
+            at_init = real_errors(data, "random", p, noise)
+            after = real_errors(data, "magnitude", p, noise)
+            if not (at_init and after and dense):
+                print(f"  p={p:g}: not stored")
+                continue
+            c = verdicts.compare(at_init, after, n_test)
+            vs_dense = verdicts.compare(at_init, dense, n_test).outcome
+            real_wins.setdefault((data, noise, c.outcome), []).append(p)
+            real_wins.setdefault((data, noise, "dense_" + vs_dense), []).append(p)
+            print(f"  p={p:<4g} {WORDS[c.outcome] + ':':<20} at init {100 * c.a:4.1f} %, "
+                  f"after {100 * c.b:4.1f} % (+-{100 * c.margin:.1f}); vs dense: "
+                  f"{VS_DENSE[vs_dense]}")
 
 # %% [markdown]
 # Memorization is the mechanism the synthetic model names, so we also read how much of the
@@ -816,55 +835,61 @@ for noise in fm_label_noise:
 # share of the corrupted labels the network reproduces at the end of training.
 
 # %% tags=["nbval-check-output"]
-noisy = max(fm_label_noise)
-for prune in FM_METHODS:
-    shares = []
-    for p in fm_fractions:
-        v = fm_errors(prune, p, noisy, w0, "train_err_noisy")
-        shares.append("  -  " if not v else f"{100 * (1 - np.mean(v)):3.0f} %")
-    print(f"{prune:<9} fitted corrupted labels, p = {', '.join(f'{p:g}' for p in fm_fractions)}:")
-    print("   " + "  ".join(shares))
-dense_fit = fm_errors("none", 0, noisy, w0, "train_err_noisy")
-if dense_fit:
-    print(f"dense     fitted corrupted labels: {100 * (1 - np.mean(dense_fit)):.0f} %")
+noisy = max(real_label_noise)
+print(f"fitted corrupted labels at p = {', '.join(f'{p:g}' for p in real_fractions)}:")
+for data in real_datasets:
+    for prune in METHODS:
+        shares = []
+        for p in real_fractions:
+            v = real_errors(data, prune, p, noisy, "train_err_noisy")
+            shares.append("  -  " if not v else f"{100 * (1 - np.mean(v)):3.0f} %")
+        print(f"{NAMES.get(data, data):<13} {prune:<9} " + " ".join(shares))
+    dense_fit = real_errors(data, "none", 0, noisy, "train_err_noisy")
+    if dense_fit:
+        print(f"{NAMES.get(data, data):<13} dense     {100 * (1 - np.mean(dense_fit)):3.0f} %")
 
 
-def fm_list(noise, outcome):
-    """The fractions at which ``outcome`` held, for the prose."""
-    return ", ".join(f"{p:g}" for p in fm_wins.get((noise, outcome), [])) or "none"
+# %%
+def mean_text(data, prune, p, noise, key="late_test_err"):
+    """The mean over seeds in %, as text for the prose (``-`` when not stored)."""
+    v = real_errors(data, prune, p, noise, key)
+    return f"{100 * np.mean(v):.1f} %" if v else "-"
 
 
-def fm_mean(prune, p, noise, key="late_test_err", scale=100, fmt=".1f"):
-    """The mean over seeds, as text for the prose (``-`` when not stored)."""
-    v = fm_errors(prune, p, noise, w0, key)
-    return f"{scale * np.mean(v):{fmt}} %" if v else "-"
-
-
-noisy_wins = fm_wins.get((noisy, "lower"), [])
-best_p = min(noisy_wins or fm_fractions,
-             key=lambda p: np.mean(fm_errors("random", p, noisy, w0) or [1.0]))
-glue("pai_fm_best_p", f"{best_p:g}", display=False)
-glue("pai_fm_best_at_init", fm_mean("random", best_p, noisy), display=False)
-glue("pai_fm_best_after", fm_mean("magnitude", best_p, noisy), display=False)
-glue("pai_fm_dense_noisy", fm_mean("none", 0, noisy), display=False)
-glue("pai_fm_dense_clean", fm_mean("none", 0, 0.0), display=False)
-def fitted(prune, p):
+def fitted(data, prune, p):
     """The share of the corrupted training labels a network fits, as text for the prose."""
-    return f"{100 * (1 - np.mean(fm_errors(prune, p, noisy, w0, 'train_err_noisy'))):.0f} %"
+    v = real_errors(data, prune, p, noisy, "train_err_noisy")
+    return f"{100 * (1 - np.mean(v)):.0f} %" if v else "-"
 
 
-glue("pai_fm_fit_at_init", fitted("random", best_p), display=False)
-glue("pai_fm_fit_after", fitted("magnitude", best_p), display=False)
-glue("pai_fm_pmax", f"{max(fm_fractions):g}", display=False)
-glue("pai_fm_pmax_train", fm_mean("random", max(fm_fractions), noisy, "train_err"),
-     display=False)
-glue("pai_fm_pmax_test", fm_mean("random", max(fm_fractions), noisy), display=False)
-for noise in fm_label_noise:
-    tag = "noisy" if noise > 0 else "clean"
-    for outcome in WORDS:
-        glue(f"pai_fm_{tag}_{outcome}", fm_list(noise, outcome), display=False)
-        glue(f"pai_fm_{tag}_dense_{outcome}", fm_list(noise, "dense_" + outcome),
-             display=False)
+for data in real_datasets:
+    tag = {"fashion_mnist": "fm", "mnist1d": "m1"}.get(data, data)
+    wins = real_wins.get((data, noisy, "lower"), [])
+    best_p = min(wins or real_fractions,
+                 key=lambda p, data=data: np.mean(real_errors(data, "random", p, noisy)
+                                                  or [1.0]))
+    pmax = max(real_fractions)
+    values = {
+        "best_p": f"{best_p:g}", "pmax": f"{pmax:g}",
+        "best_at_init": mean_text(data, "random", best_p, noisy),
+        "best_after": mean_text(data, "magnitude", best_p, noisy),
+        "dense_noisy": mean_text(data, "none", 0, noisy),
+        "dense_clean": mean_text(data, "none", 0, 0.0),
+        "fit_at_init": fitted(data, "random", best_p),
+        "fit_after": fitted(data, "magnitude", best_p),
+        "fit_dense": fitted(data, "none", 0),
+        "pmax_train": mean_text(data, "random", pmax, noisy, "train_err"),
+        "pmax_test": mean_text(data, "random", pmax, noisy),
+        "hours": f"{sum(r['seconds'] for r in runs.select(real_rows, dataset=data)) / 3600:.1f}",
+    }
+    for noise in real_label_noise:
+        level = "noisy" if noise > 0 else "clean"
+        for outcome in WORDS:
+            for prefix in ("", "dense_"):
+                hit = real_wins.get((data, noise, prefix + outcome), [])
+                values[f"{level}_{prefix}{outcome}"] = ", ".join(f"{p:g}" for p in hit) or "none"
+    for key, value in values.items():
+        glue(f"pai_{tag}_{key}", value, display=False)
 
 # %% [markdown]
 # **What the Fashion-MNIST runs show.** With clean labels, pruning at initialization never
@@ -888,6 +913,20 @@ for noise in fm_label_noise:
 # by memorizing noise. The scale is small: one width, {glue:text}`pai_fm_n_train` training
 # images, {glue:text}`pai_fm_epochs` epochs, {glue:text}`pai_fm_seeds` seeds, Adam with a
 # constant learning rate, on a CPU ({glue:text}`pai_fm_hours` hours of training).
+
+# %% [markdown]
+# **What the MNIST-1D runs show.** Here the same network is far from memorizing anything:
+# even dense it errs on {glue:text}`pai_m1_dense_clean` of the clean test signals and, with
+# noisy labels, fits only {glue:text}`pai_m1_fit_dense` of the corrupted training labels
+# (against {glue:text}`pai_fm_fit_dense` on Fashion-MNIST), so there is little memorized
+# noise for a mask to take away. The fractions at which pruning at initialization wins:
+# {glue:text}`pai_m1_clean_lower` with clean labels, {glue:text}`pai_m1_noisy_lower` with
+# noisy labels; with noisy labels it ties pruning after training at
+# $p=$ {glue:text}`pai_m1_noisy_tie` and loses at $p=$ {glue:text}`pai_m1_noisy_higher`. MNIST-1D is hard for a fully connected network (its
+# authors built it to separate architectures), and {glue:text}`pai_fm_epochs` epochs of
+# Adam at this width leave it under-fitted: the two data sets bracket the mechanism, which
+# needs a network that would otherwise memorize. The seed rule's margins are wider here
+# (1,000 test signals).
 
 # %% [markdown]
 # ## Summary
@@ -918,7 +957,8 @@ for noise in fm_label_noise:
 # every filter. On Fashion-MNIST with noisy labels the same mechanism shows: random pruning
 # at initialization at $p=$ {glue:text}`pai_fm_noisy_dense_lower` beats both the dense
 # network and pruning after training, by fitting far fewer of the corrupted labels; with
-# clean labels it never wins. The scale of the synthetic part is small (one activation, $q=3$;
+# clean labels it never wins. On MNIST-1D, where the network memorizes little to begin
+# with, it wins at $p=$ {glue:text}`pai_m1_noisy_lower` with noisy labels. The scale of the synthetic part is small (one activation, $q=3$;
 # step size and initialization rescaled with the density, our convention; one signal
 # strength for the sweep over $p$), and the paper's own data model, thresholds and
 # experiments remain unread.

@@ -1,5 +1,5 @@
 """Chapter 08's parameters cell is the cpu preset of both of its sweeps (synthetic and
-Fashion-MNIST), so the book shows the stored results and papermill presets mean the same."""
+real data), so the book shows the stored results and papermill presets mean the same."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def test_parameters_cell_is_both_cpu_presets():
     params = _parameters()
     synthetic = _cpu(sweep.synthetic_settings, sweep.SYNTHETIC_PRESETS)
     fashion = _cpu(sweep.settings, sweep.PRESETS, skip={"width"})
-    fm = {k.removeprefix("fm_"): v for k, v in params.items() if k.startswith("fm_")}
-    plain = {k: v for k, v in params.items() if not k.startswith("fm_")}
+    fm = {k.removeprefix("real_"): v for k, v in params.items() if k.startswith("real_")}
+    plain = {k: v for k, v in params.items() if not k.startswith("real_")}
     assert set(plain) - NOTEBOOK_ONLY == set(synthetic)
     assert set(fm) == set(fashion)
     for k, v in synthetic.items():
