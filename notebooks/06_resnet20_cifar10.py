@@ -76,7 +76,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from prunedd_utils import runs, sweeps
+from prunedd_utils import runs, sweeps, verdicts
 from prunedd_utils.neural import models, prune
 from prunedd_utils.plotting import shared_legend, use_style, width_panel
 from prunedd_utils.sweeps import resnet20 as sweep
@@ -174,38 +174,33 @@ shared_legend(fig, axes, ncol=2)
 plt.show()
 
 # %% [markdown]
-# **The rule, fixed before looking.** For each target $k$, the base error $e_k$ is the mean
-# over the base's seeds, and its uncertainty $u_k$ is the larger of half the seed range and
-# $\sqrt{2}$ times the binomial standard error $\sqrt{e(1-e)/10^4}$ of one test error on
-# {glue:text}`r20_n_test` images. Pruning *beats* the base when the best pruned network is below $e_k$ by more
-# than $2u_k$, *loses* when it is above by more than $2u_k$, and *ties* otherwise. Taking the
-# best of several parents favours pruning a little (a winner's curse), so the cell also
-# prints the network pruned from the widest parent, which is not selected.
+# **The rule, fixed before looking** (the book's rule for seeds, `prunedd_utils.verdicts`).
+# For each target $k$, the base error $e_k$ is the mean over the base's seeds, and an
+# uncertainty is the larger of half the seed range and $\sqrt{2}$ times the binomial
+# standard error $\sqrt{e(1-e)/n}$ of one test error on $n$ = {glue:text}`r20_n_test`
+# images. Pruning *beats* the base when the best pruned network is below $e_k$ by more than
+# twice the larger uncertainty of the two, *loses* when it is above by as much, and *ties*
+# otherwise. Taking the best of several parents favours pruning a little (a winner's
+# curse), so the cell also prints the network pruned from the widest parent, which is not
+# selected.
 
 # %% tags=["nbval-check-output"]
-def uncertainty(errors):
-    """Half the seed range, or sqrt(2) binomial standard errors, whichever is larger."""
-    e = errors.mean()
-    return max((errors.max() - errors.min()) / 2, np.sqrt(2 * e * (1 - e) / n_test_images))
-
-
-def verdict(gap, u):
-    return "beats" if gap < -2 * u else ("loses to" if gap > 2 * u else "ties")
-
+WORD = {"lower": "beats", "higher": "loses to", "tie": "ties"}
 
 for b in base_widths:
-    e, u = base_errors(b).mean(), uncertainty(base_errors(b))
+    base = base_errors(b)
     cand = runs.select(rows, prune="magnitude", base_width=b)
     best = min(cand, key=lambda r: r["test_err"])
     widest = max(cand, key=lambda r: r["width"])
-    print(f"k={b}: pruned {verdict(best['test_err'] - e, u)} base: best {best['test_err']:.3f}"
-          f" (from k'={best['width']}) vs base {e:.3f} +- {u:.3f}")
-    print(f"      from the widest k'={widest['width']}: {widest['test_err']:.3f} "
-          f"-> {verdict(widest['test_err'] - e, u)} base")
-    glue(f"r20_base_{b}", e, display=False)
-    glue(f"r20_best_{b}", best["test_err"], display=False)
+    c = verdicts.compare([best["test_err"]], base, n_test_images)
+    w = verdicts.compare([widest["test_err"]], base, n_test_images)
+    print(f"k={b}: pruned {WORD[c.outcome]} base: best {c.a:.3f} (from k'={best['width']})"
+          f" vs base {c.b:.3f}, margin {c.margin:.3f}")
+    print(f"      from the widest k'={widest['width']}: {w.a:.3f} -> {WORD[w.outcome]} base")
+    glue(f"r20_base_{b}", c.b, display=False)
+    glue(f"r20_best_{b}", c.a, display=False)
     glue(f"r20_best_from_{b}", best["width"], display=False)
-    glue(f"r20_verdict_{b}", verdict(best["test_err"] - e, u), display=False)
+    glue(f"r20_verdict_{b}", WORD[c.outcome], display=False)
 
 # %% [markdown]
 # ## The controls (the paper's Fig. 5)
