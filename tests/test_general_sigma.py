@@ -291,7 +291,7 @@ def _rotated_eigenbasis(m, seed=12):
                 U2[:, start:stop] = U2[:, start:stop] @ R
             start = stop
     np.testing.assert_allclose((U2 * lam) @ U2.T, m.cov, atol=1e-12 * lam[-1])
-    return general_sigma.Moments._trusted(m.cov, m.b, m.ey2, eig=(lam, U2)), U, U2, lam
+    return m.with_eigenbasis(lam, U2), U, U2, lam
 
 
 @pytest.mark.parametrize("cov_kind", ["equicorrelated", "rank_one"])
@@ -335,3 +335,12 @@ def test_symmetric_root_squares_to_the_matrix_and_sampling_covariance():
     draws = law.sample(200_000, np.random.default_rng(3))
     # sample covariance within ~4 s.e. (entries of a Wishart/200000: s.e. <= 2 max var / 447)
     np.testing.assert_allclose(np.cov(draws.T), law.cov, atol=4 * 2 * law.cov.max() / 447)
+
+
+def test_with_eigenbasis_refuses_a_decomposition_of_another_matrix():
+    m = general_sigma.Moments(np.diag([2.0, 1.0]), np.array([0.5, 0.1]), 3.0)
+    assert m.with_eigenbasis([1.0, 2.0], np.eye(2)[:, ::-1]).cov is m.cov
+    with pytest.raises(ValueError, match="eigendecomposition of cov"):
+        m.with_eigenbasis([1.0, 1.0], np.eye(2))
+    with pytest.raises(ValueError, match="shapes"):
+        m.with_eigenbasis([1.0], np.eye(2))

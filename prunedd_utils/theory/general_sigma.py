@@ -138,6 +138,26 @@ class Moments:
         object.__setattr__(self, "ey2", ey2)
         object.__setattr__(self, "_eig", (lam, U) if kx == 0 else None)  # reused by rotate
 
+    def with_eigenbasis(self, lam, U) -> Moments:
+        """The same moments, computed through the eigendecomposition ``cov = U diag(lam) U^T``.
+
+        A covariance with repeated eigenvalues has many eigenbases, and which one ``eigh``
+        returns depends on the BLAS kernels; this lets a caller (a test) choose another one
+        and check that nothing computed here depends on the choice. ValueError when ``U``
+        is not orthogonal or ``(lam, U)`` does not reproduce ``cov`` to round-off.
+        """
+        lam, U = np.asarray(lam, dtype=float), np.asarray(U, dtype=float)
+        n = self.cov.shape[0]
+        if lam.shape != (n,) or U.shape != (n, n):
+            raise ValueError(f"lam and U must have shapes ({n},) and ({n}, {n}), got "
+                             f"{lam.shape} and {U.shape}")
+        scale = max(float(np.abs(lam).max()), 1e-300)
+        if not (np.allclose(U.T @ U, np.eye(n), atol=1e-10)
+                and np.allclose((U * lam) @ U.T, self.cov, atol=1e-10 * scale)):
+            raise ValueError("(lam, U) must be an eigendecomposition of cov: U orthogonal and "
+                             "U diag(lam) U^T = cov to round-off")
+        return Moments._trusted(self.cov, self.b, self.ey2, eig=(lam, U))
+
     @classmethod
     def _trusted(cls, cov: np.ndarray, b: np.ndarray, ey2: float, eig=None) -> Moments:
         """Moments known to be valid (a principal block, or exact rescaling, of checked ones).
