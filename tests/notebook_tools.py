@@ -51,3 +51,12 @@ def checked_cells(nb: Path) -> list[dict]:
         for c in cells
         if c["cell_type"] == "code" and "nbval-check-output" in c["metadata"].get("tags", [])
     ]
+
+
+def parameters_cell(nb: Path) -> dict:
+    """The values the ``parameters``-tagged cell of ``nb`` sets (it must have exactly one)."""
+    cells = json.loads(nb.read_text())["cells"]
+    (cell,) = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+    values: dict = {}
+    exec("".join(cell["source"]), {}, values)
+    return values

@@ -4,21 +4,14 @@ real data), so the book shows the stored results and papermill presets mean the 
 from __future__ import annotations
 
 import inspect
-import json
 from pathlib import Path
 
 from prunedd_utils.sweeps import prune_at_init as sweep
 
+from notebook_tools import parameters_cell
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08_pruning_at_init.ipynb"
 NOTEBOOK_ONLY = {"compute_below"}
-
-
-def _parameters() -> dict:
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    (cell,) = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
-    values: dict = {}
-    exec("".join(cell["source"]), {}, values)
-    return values
 
 
 def _cpu(function, presets, skip=()) -> dict:
@@ -32,7 +25,7 @@ def _same(a, b) -> bool:
 
 
 def test_parameters_cell_is_both_cpu_presets():
-    params = _parameters()
+    params = parameters_cell(NOTEBOOK)
     synthetic = _cpu(sweep.synthetic_settings, sweep.SYNTHETIC_PRESETS)
     fashion = _cpu(sweep.settings, sweep.PRESETS, skip={"width"})
     fm = {k.removeprefix("real_"): v for k, v in params.items() if k.startswith("real_")}

@@ -12,21 +12,14 @@ from store_tools import run_notebook, write_fake_fashion_mnist
 
 from prunedd_utils.sweeps import two_layer
 
+from notebook_tools import parameters_cell
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_two_layer.ipynb"
 NOTEBOOK_ONLY = {"experiment", "threads"}
 
 
-def _parameters() -> dict:
-    """The values set by the notebook's parameters cell."""
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    (cell,) = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
-    values: dict = {}
-    exec("".join(cell["source"]), {}, values)
-    return values
-
-
 def test_parameters_cell_is_the_cpu_preset():
-    params = _parameters()
+    params = parameters_cell(NOTEBOOK)
     assert params["experiment"] == two_layer.EXPERIMENT
     defaults = {k: p.default for k, p in inspect.signature(two_layer.settings).parameters.items()}
     cpu = {**defaults, **two_layer.PRESETS["cpu"]}
