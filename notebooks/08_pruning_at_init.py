@@ -726,9 +726,6 @@ real_settings = sweep.settings(
     lr=real_lr, batch_size=real_batch_size, eval_every=real_eval_every)
 real_rows = runs.sweep(real_settings, sweep.EXPERIMENT, run=False, progress=False)
 real_missing = len(real_settings) - len(real_rows)
-for data in real_datasets:
-    hours = sum(r["seconds"] for r in runs.select(real_rows, dataset=data)) / 3600
-    glue(f"pai_{data}_hours", f"{hours:.1f}", display=False)
 print(f"{len(real_rows)} of {len(real_settings)} runs stored, CPU, one thread each")
 print(f"{', '.join(real_datasets)}: width {real_widths}, {real_n_train} training examples,"
       f" {real_epochs} epochs, seeds {real_seeds}")
