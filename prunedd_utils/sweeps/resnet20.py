@@ -11,35 +11,37 @@ DESCRIPTION = "ResNet-20 on CIFAR-10: width sweep, magnitude/random pruning to b
 PRESETS = {
     "tiny": {"widths": (2, 3), "base_widths": (2,), "prune_widths": (3,), "random_bases": (2,),
              "random_widths": (3,), "base_seeds": (), "n_train": 256, "n_test": 256,
-             "epochs": 2, "eval_every": 1},
+             "epochs": 2, "retrain_epochs": 1, "eval_every": 1},
     "cpu": {},
     "gpu": {"widths": (3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64),
             "prune_widths": (6, 8, 10, 12, 16, 20, 24, 32, 48, 64), "n_train": 0, "epochs": 200,
-            "random_widths": (8, 12, 16, 24, 32, 64), "base_seeds": (1, 2)},
+            "retrain_epochs": 0, "random_widths": (8, 12, 16, 24, 32, 64), "base_seeds": (1, 2)},
 }
 
 
 def settings(
-    widths=(3, 4, 5, 6, 8, 10, 12, 16, 20),
+    widths=(3, 4, 5, 6, 8, 10, 14),
     base_widths=(5, 8, 10),
-    prune_widths=(6, 8, 10, 12, 16),
+    prune_widths=(6, 8, 10, 14),
     random_bases=(5, 8),
-    random_widths=(8, 12, 16),
-    base_seeds=(1,),
-    n_train=2000,
+    random_widths=(8, 14),
+    base_seeds=(1, 2),
+    n_train=1000,
     n_test=0,
     epochs=100,
+    retrain_epochs=50,
     lr=1e-3,
     schedule="cosine",
     batch_size=64,
-    eval_every=20,
+    eval_every=25,
 ) -> list[RunSettings]:
     """ResNet-20 of width k on CIFAR-10 (the paper's Figs. 1 and 5), seed 0.
 
     Dense runs at every width of ``widths``; every dense model of ``prune_widths`` wider
     than a base width pruned by global magnitude to the base model's prunable-weight count
-    and retrained as long as the dense run (the no-retraining control is the pruned model
-    before retraining, which every pruned run records); random pruning to the bases in
+    and retrained for ``retrain_epochs`` epochs (0: as long as the dense run) with the
+    schedule restarted (the no-retraining control is the pruned model before retraining,
+    which every pruned run records); random pruning to the bases in
     ``random_bases`` from ``random_widths``; extra seeds ``base_seeds`` of the dense base
     models (the line to beat). Runs are listed in the order a sweep should train them.
     """
@@ -50,7 +52,8 @@ def settings(
                            batch_size=int(batch_size), eval_every=int(eval_every))
 
     def pruned(method, bases, sources):
-        return [dataclasses.replace(dense(w), prune=method, base_width=int(b))
+        return [dataclasses.replace(dense(w), prune=method, base_width=int(b),
+                                    retrain_epochs=int(retrain_epochs))
                 for b in bases for w in sorted(sources, reverse=True) if w > b]
 
     out = [dense(w) for w in sorted(widths, reverse=True)]
