@@ -20,11 +20,11 @@ PRESETS = {
 
 
 def settings(
-    widths=(3, 4, 5, 6, 8, 10, 14),
+    widths=(3, 4, 5, 6, 8, 10, 12, 14, 20),
     base_widths=(5, 8, 10),
-    prune_widths=(6, 8, 10, 14),
+    prune_widths=(6, 8, 10, 12, 14, 20),
     random_bases=(5, 8),
-    random_widths=(8, 14),
+    random_widths=(8, 14, 20),
     base_seeds=(1, 2),
     n_train=1000,
     n_test=0,
