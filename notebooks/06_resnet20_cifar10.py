@@ -40,19 +40,21 @@
 # trains nothing and needs no data set.
 
 # %% tags=["parameters"]
-widths = [3, 4, 5, 6, 8, 10, 12, 16, 20]  # widths k of the dense networks
+widths = [3, 4, 5, 6, 8, 10, 12, 14, 20]  # widths k of the dense networks
 base_widths = [5, 8, 10]  # prune to the weight counts of these widths (the paper's targets)
-prune_widths = [6, 8, 10, 12, 16]  # the dense networks that are pruned (if wider than a base)
+prune_widths = [6, 8, 10, 12, 14, 20]  # the dense networks pruned (if wider than a base)
 random_bases = [5, 8]  # targets of the random-pruning control
-random_widths = [8, 12, 16]  # the dense networks pruned at random
-base_seeds = [1]  # extra seeds of the base networks (seed 0 is every run's)
-n_train = 2000  # training images (a seeded subset of the 50,000)
+random_widths = [8, 14, 20]  # the dense networks pruned at random
+base_seeds = [1, 2]  # extra seeds of the base networks (seed 0 is every run's)
+n_train = 1000  # training images (a seeded subset of the 50,000)
 n_test = 0  # test images (0 = all 10,000)
-epochs = 100  # epochs of dense training, and again of retraining
+epochs = 100  # epochs of dense training
+retrain_epochs = 50  # epochs of retraining after pruning (0 = as many as epochs)
 lr = 1e-3  # Adam's initial learning rate
 schedule = "cosine"  # learning rate per epoch: cosine decay to zero
 batch_size = 64  # mini-batch size
-eval_every = 20  # test-set evaluation every this many epochs
+eval_every = 25  # test-set evaluation every this many epochs
+controls = True  # also train each base network as long as a pruned one (dense + retraining)
 experiment = "resnet20"  # folder under results/ holding the runs
 train_missing = False  # True: train the runs that are not stored (hours on a CPU)
 
@@ -78,21 +80,23 @@ from myst_nb import glue
 
 from prunedd_utils import runs, sweeps, verdicts
 from prunedd_utils.neural import models, prune
-from prunedd_utils.plotting import shared_legend, use_style, width_panel
+from prunedd_utils.plotting import check_legible, shared_legend, use_style, width_panel
 from prunedd_utils.sweeps import resnet20 as sweep
 
 use_style()
 settings = sweep.settings(
     widths=widths, base_widths=base_widths, prune_widths=prune_widths,
     random_bases=random_bases, random_widths=random_widths, base_seeds=base_seeds,
-    n_train=n_train, n_test=n_test, epochs=epochs, lr=lr, schedule=schedule,
-    batch_size=batch_size, eval_every=eval_every,
+    n_train=n_train, n_test=n_test, epochs=epochs, retrain_epochs=retrain_epochs, lr=lr,
+    schedule=schedule, batch_size=batch_size, eval_every=eval_every, controls=controls,
 )
 rows = runs.sweep(settings, experiment, run=train_missing, progress=False)
 n_test_images = n_test or 10000
 glue("r20_n_train", f"{n_train:,}", display=False)
 glue("r20_n_test", f"{n_test_images:,}", display=False)
 glue("r20_epochs", epochs, display=False)
+glue("r20_retrain_epochs", retrain_epochs or epochs, display=False)
+glue("r20_base_seeds", 1 + len(base_seeds), display=False)
 glue("r20_batch", batch_size, display=False)
 glue("r20_lr", f"{lr:g}", display=False)
 glue("r20_steps", f"{epochs * -(-n_train // batch_size):,}", display=False)
@@ -123,26 +127,33 @@ if len(rows) < len(settings):
 # rate ends every run in a settled state, so one run's final error means something. The
 # small batch and many epochs (each image is seen {glue:text}`r20_epochs` times) are chosen
 # so that the wide networks can fit their augmented training set within the budget.
-# Retraining after pruning uses the same
-# recipe again from its start ("the same configuration", as the paper says), with the
-# pruned weights held at exactly zero.
+# Retraining after pruning uses the same recipe ("the same configuration", as the paper
+# says) with its schedule started again, for {glue:text}`r20_retrain_epochs` epochs, with
+# the pruned weights held at exactly zero. Retraining for half as long as the dense
+# training is the budget's choice: it halves the cost of the pruned runs, which are most of
+# the sweep, and a pruned network starts from weights that already fit the data (the
+# `gpu` preset retrains as long as it trains).
 #
 # *Pruning.* Global magnitude pruning of all convolution and linear weights (not biases or
 # batch-norm parameters) to exactly $N_k$, the number of such weights of the base network
 # of width $k$; random pruning keeps $N_k$ weights drawn uniformly. "No retraining" is the
 # pruned network evaluated as it is.
 #
-# *Scale.* Every run is one seed (seed 0); the base networks, the line to beat, have a
-# second seed, so their seed spread is known. The cell below prints the exact scale.
+# *Scale.* Every run is one seed (seed 0); the base networks, the line to beat, have
+# {glue:text}`r20_base_seeds` seeds, so their seed spread is known. The cell below prints
+# the exact scale.
 
 # %% tags=["nbval-check-output"]
-dense = runs.select(rows, prune="none", seed=0)
+dense = runs.select(rows, prune="none", seed=0, epochs=epochs)
 pruned = [r for r in rows if r["prune"] != "none"]
-train_hours = sum(r["seconds"] for r in rows) / 3600
-print(f"{len(rows)} runs ({len(dense)} dense, {len(pruned)} pruned, "
-      f"{len(rows) - len(dense) - len(pruned)} extra seeds of the bases)")
+budget_epochs = epochs + (retrain_epochs or epochs)
+budget = runs.select(rows, prune="none", epochs=budget_epochs)
+print(f"{len(rows)} runs: {len(dense)} dense, {len(pruned)} pruned, "
+      f"{len(rows) - len(dense) - len(pruned) - len(budget)} extra seeds of the bases, "
+      f"{len(budget)} equal-budget bases ({budget_epochs} epochs)")
 print(f"CIFAR-10: {n_train} training images, {n_test_images} test images; "
-      f"{epochs} epochs ({epochs * -(-n_train // batch_size)} steps) per training")
+      f"{epochs} epochs ({epochs * -(-n_train // batch_size)} steps) of dense training, "
+      f"{retrain_epochs or epochs} of retraining")
 for b in base_widths:
     print(f"base k={b}: N_k = {prune.prunable_count(models.resnet20(b)):,} weights "
           f"({models.parameter_count(models.resnet20(b)):,} parameters)")
@@ -161,16 +172,17 @@ print(f"widest dense k={max(widths)}: "
 # %%
 def base_errors(b, key="test_err"):
     """The base network's error over its seeds."""
-    return np.array([r[key] for r in runs.select(rows, prune="none", width=b)])
+    return np.array([r[key] for r in runs.select(rows, prune="none", width=b, epochs=epochs)])
 
 
 fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
 for ax, key in zip(axes, ("test_err", "train_err"), strict=True):
     width_panel(ax, rows, targets=base_widths, keys=(key,), target_name="k",
-                base_lines=True, xlabel="", legend=False)
+                base_lines=True, base_key=key, xlabel="", legend=False, epochs=epochs)
     ax.set_ylabel(key.replace("_err", " error"))
 axes[1].set_xlabel("width k' of the dense network")
 shared_legend(fig, axes, ncol=2)
+check_legible(fig)
 plt.show()
 
 # %% [markdown]
@@ -182,7 +194,10 @@ plt.show()
 # twice the larger uncertainty of the two, *loses* when it is above by as much, and *ties*
 # otherwise. Taking the best of several parents favours pruning a little (a winner's
 # curse), so the cell also prints the network pruned from the widest parent, which is not
-# selected.
+# selected. A pruned network has trained for {glue:text}`r20_epochs` +
+# {glue:text}`r20_retrain_epochs` epochs in all, so the cell also compares it, by the same
+# rule, with the base network trained (seed 0) for as many epochs: if pruning beats the
+# base but not this *equal-budget* base, the win is one of longer training.
 
 # %% tags=["nbval-check-output"]
 WORD = {"lower": "beats", "higher": "loses to", "tie": "ties"}
@@ -197,6 +212,12 @@ for b in base_widths:
     print(f"k={b}: pruned {WORD[c.outcome]} base: best {c.a:.3f} (from k'={best['width']})"
           f" vs base {c.b:.3f}, margin {c.margin:.3f}")
     print(f"      from the widest k'={widest['width']}: {w.a:.3f} -> {WORD[w.outcome]} base")
+    long = runs.select(budget, width=b)
+    if long:
+        e = verdicts.compare([best["test_err"]], [long[0]["test_err"]], n_test_images)
+        print(f"      against the base trained {budget_epochs} epochs ({e.b:.3f}): "
+              f"{WORD[e.outcome]}")
+        glue(f"r20_budget_{b}", WORD[e.outcome], display=False)
     glue(f"r20_base_{b}", c.b, display=False)
     glue(f"r20_best_{b}", c.a, display=False)
     glue(f"r20_best_from_{b}", best["width"], display=False)
@@ -213,7 +234,7 @@ for b in base_widths:
 fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
 width_panel(axes[0], rows, targets=random_bases, methods=("magnitude", "random"),
             dense=False, target_name="k", base_lines=True, xlabel="",
-            title="(a) random against magnitude pruning", legend=False)
+            title="(a) random against magnitude pruning", legend=False, epochs=epochs)
 width_panel(axes[1], rows, targets=base_widths, keys=("test_err", "pruned_test_err"),
             dense=False, target_name="k", xlabel="width k' of the dense network",
             title="(b) with and without retraining", legend=False)
@@ -221,6 +242,7 @@ axes[1].set_yscale("log")
 for ax in axes:
     ax.set_ylabel("test error")
 shared_legend(fig, axes, ncol=2)
+check_legible(fig)
 plt.show()
 
 # %% [markdown]
@@ -273,7 +295,8 @@ def fit_report(name, x, t):
         print(f"{name}: train error below 1 % from k'={hit}")
 
 
-fit_report("dense", *runs.curve(rows, "width", "train_err", prune="none", seed=0))
+fit_report("dense", *runs.curve(rows, "width", "train_err", prune="none", seed=0,
+                                epochs=epochs))
 for b in base_widths:
     fit_report(f"pruned to k={b}",
                *runs.curve(rows, "width", "train_err", prune="magnitude", base_width=b))
@@ -299,8 +322,9 @@ gpu = sweeps.settings("resnet20", "gpu")
 
 
 def run_flops(s):
-    steps = s.epochs * 50000  # a dense run trains, a pruned run retrains, this many images
-    return 6 * models.forward_macs(models.resnet20(s.width), (3, 32, 32)) * steps
+    """Training FLOPs of one run: a dense run trains, a pruned run only retrains."""
+    images = (s.retrain_epochs_per_level() if s.is_pruned else s.epochs) * 50000
+    return 6 * models.forward_macs(models.resnet20(s.width), (3, 32, 32)) * images
 
 
 total = sum(run_flops(s) for s in gpu)

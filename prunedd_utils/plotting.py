@@ -129,6 +129,7 @@ def width_panel(
     colors: dict | None = None,
     target_name: str = "b",
     base_lines: bool = False,
+    base_key: str = "test_err",
     xlabel: str = "width h of the dense network",
     title: str | None = None,
     legend: bool | str = True,
@@ -143,8 +144,8 @@ def width_panel(
     ``methods`` to each base width in ``targets`` (one colour per target, one marker per
     method). ``equal`` selects rows (e.g. ``label_noise=0.2, seed=0``); rows sharing a width
     (seeds) are averaged, with a band from their minimum to maximum. With ``base_lines``, a
-    thin dash-dot line marks each target's dense test error (its band: over seeds), the
-    line a pruned network must beat. Works for any sweep whose rows carry ``width``,
+    thin dash-dot line marks each target's dense error ``base_key`` (its band: over seeds),
+    the line a pruned network must beat. Works for any sweep whose rows carry ``width``,
     ``prune`` and ``base_width`` (two-layer nets, ResNet-20). ``legend``: True (placed by
     matplotlib), a location such as ``"upper right"``, or False (e.g. for
     :func:`shared_legend`). Returns ``ax``.
@@ -174,7 +175,7 @@ def width_panel(
                      f"{method} to {target_name}={t}{_suffix(key)}",
                      prune=method, base_width=t)
         if base_lines:
-            _, y, lo, hi = width_curve(rows, "test_err", prune="none", width=t, **equal)
+            _, y, lo, hi = width_curve(rows, base_key, prune="none", width=t, **equal)
             if y:
                 ax.axhline(y[0], color=colors[t], ls="-.", lw=1)
                 if lo[0] != hi[0]:

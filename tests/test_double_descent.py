@@ -169,3 +169,21 @@ def test_width_panel_draws_dense_and_pruned_curves_on_a_log2_axis():
     assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(w) for w in WIDTHS]
     plt.close(fig)
+
+
+def test_width_panel_base_lines_show_the_chosen_error_of_the_base_width():
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from prunedd_utils.plotting import width_panel
+
+    fig, axes = plt.subplots(1, 2)
+    for ax, key in zip(axes, ("test_err", "train_err"), strict=True):
+        width_panel(ax, _rows(), targets=[4], keys=(key,), dense=False, base_lines=True,
+                    base_key=key, seed=1)
+    test_line, train_line = (ax.get_lines()[-1] for ax in axes)
+    assert test_line.get_linestyle() == "-." and train_line.get_linestyle() == "-."
+    assert test_line.get_ydata()[0] == DD_CURVE[WIDTHS.index(4)] + 0.01
+    assert train_line.get_ydata()[0] == 0.1
+    plt.close(fig)

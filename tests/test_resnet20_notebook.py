@@ -19,8 +19,8 @@ def test_notebook_runs_with_the_tiny_preset(tmp_path, monkeypatch):
     text = run_notebook(NOTEBOOK, tmp_path, monkeypatch, write_fake_cifar10,
                         dict(resnet20.PRESETS["tiny"], train_missing=True))
     stored = list((tmp_path / "results" / "resnet20").iterdir())
-    assert len(stored) == len(resnet20.settings(**resnet20.PRESETS["tiny"])) == 4
+    assert len(stored) == len(resnet20.settings(**resnet20.PRESETS["tiny"])) == 5
     assert all(json.loads((d / "metrics.json").read_text())["status"] == "done" for d in stored)
     for phrase in ("base k=2", "random pruning worse than magnitude", "no retraining far higher",
-                   "gpu preset: 55 runs"):
+                   "gpu preset: 58 runs"):
         assert phrase in text

@@ -34,6 +34,7 @@ def settings(
     schedule="cosine",
     batch_size=64,
     eval_every=25,
+    controls=True,
 ) -> list[RunSettings]:
     """ResNet-20 of width k on CIFAR-10 (the paper's Figs. 1 and 5), seed 0.
 
@@ -43,12 +44,15 @@ def settings(
     schedule restarted (the no-retraining control is the pruned model before retraining,
     which every pruned run records); random pruning to the bases in
     ``random_bases`` from ``random_widths``; extra seeds ``base_seeds`` of the dense base
-    models (the line to beat). Runs are listed in the order a sweep should train them.
+    models (the line to beat). With ``controls``, the *equal-budget* base of each base width:
+    trained (seed 0) for as many epochs as a pruned network's dense training and retraining
+    together, so that a win of pruning is not a win of longer training. Runs are listed in
+    the order a sweep should train them.
     """
-    def dense(w, seed=0):
+    def dense(w, seed=0, n_epochs=epochs):
         return RunSettings(dataset="cifar10", model="resnet20", width=int(w),
                            n_train=int(n_train), n_test=int(n_test), augment=True, seed=seed,
-                           epochs=int(epochs), lr=float(lr), schedule=schedule,
+                           epochs=int(n_epochs), lr=float(lr), schedule=schedule,
                            batch_size=int(batch_size), eval_every=int(eval_every))
 
     def pruned(method, bases, sources):
@@ -60,4 +64,7 @@ def settings(
     out += pruned("magnitude", base_widths, prune_widths)
     out += pruned("random", random_bases, random_widths)
     out += [dense(b, int(seed)) for seed in base_seeds for b in base_widths]
+    if controls:
+        budget = int(epochs) + (int(retrain_epochs) or int(epochs))
+        out += [dense(b, n_epochs=budget) for b in base_widths]
     return out
