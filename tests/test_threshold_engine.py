@@ -19,7 +19,7 @@ from prunedd_utils import double_descent, sweeps, threshold
 from prunedd_utils.neural import models, prune
 from prunedd_utils.runs import Run, RunSettings, pipeline, sweep
 from prunedd_utils.runs.store import load_torch
-from prunedd_utils.sweeps import threshold_mnist1d
+from prunedd_utils.sweeps import threshold_mnist1d, threshold_stages
 
 # A step schedule (rate 0.05, then 0.005 from epoch 3 on), so fine-tuning (the final rate)
 # and learning-rate rewinding (the last retrain_epochs rates: 0.05, 0.005) differ.
@@ -376,9 +376,9 @@ def test_sweep_presets_and_the_cpu_plan():
     assert sorted({s.width for s in cpu}) == list(threshold_mnist1d.WIDTHS)
     assert 0.5 < threshold_mnist1d.estimate_hours(cpu) < 1.5
     # under a constant rate learning-rate rewinding is fine-tuning; a step schedule differs
-    assert not threshold_mnist1d.lr_rewinding_differs(500, 150, 0.01, (), 0.1)
-    assert threshold_mnist1d.lr_rewinding_differs(500, 150, 0.01, (400,), 0.1)
-    assert not threshold_mnist1d.lr_rewinding_differs(500, 50, 0.01, (400,), 0.1)
+    assert not threshold_stages.lr_rewinding_differs(500, 150, 0.01, (), 0.1)
+    assert threshold_stages.lr_rewinding_differs(500, 150, 0.01, (400,), 0.1)
+    assert not threshold_stages.lr_rewinding_differs(500, 50, 0.01, (400,), 0.1)
     for h in (2, 61, 300):
         assert threshold_mnist1d.mlp_params(h) == models.mlp_parameter_count(h)
         assert threshold_mnist1d.mlp_prunable(h) == prune.prunable_count(models.mlp(h))

@@ -57,20 +57,17 @@ Learning-rate rewinding (a step schedule, so a new dense stage) would add 8 runs
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 
 from .. import threshold
 from ..runs.settings import RunSettings
-from ..runs.store import Run
+from . import threshold_stages as stages
+from .threshold_stages import CHECKPOINTS, MODES
 
 EXPERIMENT = "threshold_mnist1d"
 DESCRIPTION = ("MLPs on MNIST-1D, 15% noise: width sweep, then (-p stage=prune) IMP around "
                "the interpolation threshold")
 WIDTHS = (2, 4, 6, 8, 10, 12, 16, 20, 24, 30, 36, 42, 50, 61, 75, 100, 150, 200, 300)
-STAGES = ("dense", "prune")
-CHECKPOINTS = ("optimum", "interpolation", "final")
-MODES = ("finetune", "rewind_weights", "rewind_lr")
 
 PRESETS = {
     "tiny": {"widths": (4, 8, 16), "seeds": (0, 1), "n_train": 400, "n_test": 200,
@@ -102,24 +99,9 @@ def mlp_prunable(h: int) -> int:
     return h * h + 50 * h
 
 
-def _rate(lr: float, milestones, gamma: float, epoch: int) -> float:
-    """The dense run's rate in epoch ``epoch`` (0-based): constant, or the step schedule."""
-    return lr * gamma ** sum(epoch >= m for m in milestones)
-
-
-def lr_rewinding_differs(epochs: int, retrain_epochs: int, lr: float, milestones,
-                         gamma: float) -> bool:
-    """Whether learning-rate rewinding uses other rates than fine-tuning (``retrain_lr``
-    ``rewind`` against ``final``); never under a constant rate."""
-    final = _rate(lr, milestones, gamma, epochs - 1)
-    return any(_rate(lr, milestones, gamma, epochs - retrain_epochs + e) != final
-               for e in range(retrain_epochs))
-
-
 def _dense(widths, seeds, n_train, n_test, label_noise, epochs, lr, momentum, batch_size,
            milestones, gamma, rewind_epoch, data_seed):
-    save = tuple(sorted(set(threshold.save_grid(int(epochs))) | {int(rewind_epoch)}
-                        - {int(epochs)}))
+    save = stages.save_epochs(epochs, rewind_epoch)
     extra = {"schedule": "step", "milestones": tuple(int(m) for m in milestones),
              "gamma": float(gamma)} if milestones else {}
     return {(int(w), int(seed)): RunSettings(
@@ -128,22 +110,6 @@ def _dense(widths, seeds, n_train, n_test, label_noise, epochs, lr, momentum, ba
         optimizer="sgd", lr=float(lr), momentum=float(momentum), batch_size=int(batch_size),
         epochs=int(epochs), eval_every=1, save_epochs=save, **extra)
         for w in sorted(widths, reverse=True) for seed in seeds}
-
-
-def _stored(dense: dict, keys) -> dict:
-    """The metrics of the dense runs ``keys`` of ``dense``; ValueError naming missing ones."""
-    out, missing = {}, []
-    for key in keys:
-        run = Run(dense[key], EXPERIMENT)
-        if run.status() != "done":
-            missing.append(key)
-        else:
-            out[key] = run.metrics()
-    if missing:
-        raise ValueError(f"stage 'prune' needs the stored dense runs: {len(missing)} of "
-                         f"{len(keys)} (width, seed) are not done, e.g. {missing[:3]}; run the "
-                         f"dense stage first (sweep {EXPERIMENT} with the same parameters)")
-    return out
 
 
 def plan(**params) -> dict:
@@ -159,39 +125,12 @@ def plan(**params) -> dict:
         raise ValueError(f"unknown parameters {unknown}; known: {sorted(defaults)}")
     p = {**defaults, **params}
     dense = _dense(*(p[k] for k in _DENSE_PARAMS))
-    return _plan(p["widths"], p["seeds"], p["widths_to_prune"], p["ratios"], p["prune_seeds"],
-                 p["tol"], dense)
+    return stages.plan(dense, p["widths"], p["seeds"], p["widths_to_prune"], p["ratios"],
+                       p["prune_seeds"], p["tol"], EXPERIMENT)
 
 
 _DENSE_PARAMS = ("widths", "seeds", "n_train", "n_test", "label_noise", "epochs", "lr",
                  "momentum", "batch_size", "milestones", "gamma", "rewind_epoch", "data_seed")
-
-
-def _plan(widths, seeds, widths_to_prune, ratios, prune_seeds, tol, dense) -> dict:
-    found = None
-    if widths_to_prune == "auto":
-        metrics = _stored(dense, [(int(w), int(s)) for w in widths for s in seeds])
-        ws = sorted(int(w) for w in widths)
-
-        def final(key):
-            return [[metrics[(w, int(s))]["final"][key] for w in ws] for s in seeds]
-
-        found = threshold.threshold_and_peak(ws, final("train_err"), final("test_err"), tol)
-        if found.threshold is None:
-            raise ValueError(f"no width of the dense stage reaches training error below "
-                             f"tol={tol} (mean over seeds): give widths_to_prune")
-        chosen = threshold.widths_around(ws, found.threshold, ratios)
-    else:
-        chosen = tuple(sorted({int(w) for w in widths_to_prune}))
-        unknown = sorted(set(chosen) - {int(w) for w in widths})
-        if unknown:
-            raise ValueError(f"widths_to_prune must be among the dense widths {tuple(widths)}, "
-                             f"got {unknown}")
-    keys = [(w, int(s)) for w in chosen for s in prune_seeds]
-    metrics = _stored(dense, keys)
-    picks = {k: threshold.pick_checkpoints(metrics[k]["history"], dense[k].save_epochs, tol)
-             for k in keys}
-    return {"threshold": found, "widths": chosen, "checkpoints": picks}
 
 
 def settings(
@@ -227,48 +166,17 @@ def settings(
     training labels replaced, SGD with momentum at a constant rate (or a step schedule
     with ``milestones``), cross-entropy, ``epochs`` epochs, evaluated every epoch.
     """
-    if stage not in STAGES:
-        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
-    bad = sorted(set(checkpoints) - set(CHECKPOINTS)) + sorted(set(modes) - set(MODES))
-    if bad:
-        raise ValueError(f"checkpoints must be among {CHECKPOINTS} and modes among {MODES}, "
-                         f"got {bad}")
-    if not 1 <= int(rewind_epoch) < int(epochs):
-        raise ValueError(f"rewind_epoch must be in [1, epochs - 1], got {rewind_epoch!r}")
+    stages.check(stage, checkpoints, modes, rewind_epoch, epochs)
     dense = _dense(widths, seeds, n_train, n_test, label_noise, epochs, lr, momentum,
                    batch_size, milestones, gamma, rewind_epoch, data_seed)
     if stage == "dense":
         return list(dense.values())
-    decided = _plan(widths, seeds, widths_to_prune, ratios, prune_seeds, tol, dense)
-    out = []
-    for (w, seed), picks in decided["checkpoints"].items():
-        d = dense[(w, seed)]
-        levels = threshold.levels_for_sparsity(sparsity, prune_fraction, mlp_prunable(w))
-        counts = threshold.imp_counts(mlp_prunable(w), prune_fraction, levels)
-        epochs_at = picks.epochs()
-        starts = dict.fromkeys(-1 if epochs_at[c] == d.epochs else epochs_at[c]
-                               for c in checkpoints if c in epochs_at)
-        for prune_at in starts:
-            base = dataclasses.replace(d, prune="magnitude", prune_at=prune_at,
-                                       prune_fraction=float(prune_fraction),
-                                       retrain_epochs=int(retrain_epochs))
-            imp = dataclasses.replace(base, prune_levels=levels)
-            finetune = {"rewind": -1, "retrain_lr": "final"}
-            if "finetune" in modes:
-                out.append(dataclasses.replace(imp, **finetune))
-            if "rewind_weights" in modes and (prune_at == -1 or prune_at > rewind_epoch):
-                out.append(dataclasses.replace(imp, rewind=int(rewind_epoch),
-                                               retrain_lr="rewind"))
-            if "rewind_lr" in modes and lr_rewinding_differs(
-                    d.epochs, int(retrain_epochs), d.lr, d.milestones, d.gamma):
-                out.append(dataclasses.replace(imp, rewind=-1, retrain_lr="rewind"))
-            if random_control:
-                out.append(dataclasses.replace(imp, prune="random", **finetune))
-            for level in one_shot_levels:
-                if 1 <= int(level) <= levels:
-                    out.append(dataclasses.replace(base, keep=counts[int(level) - 1],
-                                                   **finetune))
-    return out
+    decided = stages.plan(dense, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
+                          EXPERIMENT)
+    return stages.prune_runs(dense, decided, checkpoints=checkpoints, modes=modes,
+                             rewind_epoch=rewind_epoch, prune_fraction=prune_fraction,
+                             sparsity=sparsity, retrain_epochs=retrain_epochs,
+                             one_shot_levels=one_shot_levels, random_control=random_control)
 
 
 def estimate_hours(runs: list[RunSettings], workers: int = 2) -> float:

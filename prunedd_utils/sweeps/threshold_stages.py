@@ -1,0 +1,157 @@
+"""The two stages of a threshold study, whatever its data set and model.
+
+A threshold sweep (``threshold_mnist1d``, ``threshold_cifar10``) defines its dense recipe;
+this module turns it into runs:
+
+1. the dense stage: one run per (width, seed), each keeping the weights of
+   :func:`save_epochs` (so any checkpoint chosen later exists);
+2. the prune stage: :func:`plan` reads the stored dense runs, finds the interpolation
+   threshold (IT) and the widths around it, and picks each width's checkpoints;
+   :func:`prune_runs` lists, per checkpoint, iterative magnitude pruning (IMP) in the
+   retraining modes, random IMP and one-shot pruning to the counts of some IMP levels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .. import threshold
+from ..neural import prune
+from ..runs.settings import RunSettings
+from ..runs.store import Run
+
+STAGES = ("dense", "prune")
+CHECKPOINTS = ("optimum", "interpolation", "final")
+MODES = ("finetune", "rewind_weights", "rewind_lr")
+
+
+def check(stage, checkpoints, modes, rewind_epoch, epochs) -> None:
+    """ValueError naming the first stage, checkpoint, mode or rewind epoch out of range."""
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    bad = sorted(set(checkpoints) - set(CHECKPOINTS)) + sorted(set(modes) - set(MODES))
+    if bad:
+        raise ValueError(f"checkpoints must be among {CHECKPOINTS} and modes among {MODES}, "
+                         f"got {bad}")
+    if not 1 <= int(rewind_epoch) < int(epochs):
+        raise ValueError(f"rewind_epoch must be in [1, epochs - 1], got {rewind_epoch!r}")
+
+
+def save_epochs(epochs: int, rewind_epoch: int) -> tuple[int, ...]:
+    """The epochs a dense run keeps: ``threshold.save_grid`` and the rewind epoch."""
+    grid = set(threshold.save_grid(int(epochs))) | {int(rewind_epoch)}
+    return tuple(sorted(grid - {int(epochs)}))
+
+
+def _rate(lr: float, milestones, gamma: float, epoch: int) -> float:
+    """The dense run's rate in epoch ``epoch`` (0-based): constant, or the step schedule."""
+    return lr * gamma ** sum(epoch >= m for m in milestones)
+
+
+def lr_rewinding_differs(epochs: int, retrain_epochs: int, lr: float, milestones,
+                         gamma: float) -> bool:
+    """Whether learning-rate rewinding uses other rates than fine-tuning (``retrain_lr``
+    ``rewind`` against ``final``); never under a constant rate."""
+    final = _rate(lr, milestones, gamma, epochs - 1)
+    return any(_rate(lr, milestones, gamma, epochs - retrain_epochs + e) != final
+               for e in range(retrain_epochs))
+
+
+def stored(dense: dict, keys, experiment: str) -> dict:
+    """The metrics of the dense runs ``keys`` of ``dense``; ValueError naming missing ones."""
+    out, missing = {}, []
+    for key in keys:
+        run = Run(dense[key], experiment)
+        if run.status() != "done":
+            missing.append(key)
+        else:
+            out[key] = run.metrics()
+    if missing:
+        raise ValueError(f"stage 'prune' needs the stored dense runs: {len(missing)} of "
+                         f"{len(keys)} (width, seed) are not done, e.g. {missing[:3]}; run the "
+                         f"dense stage first (sweep {experiment} with the same parameters)")
+    return out
+
+
+def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
+         experiment: str) -> dict:
+    """What the prune stage decides from the stored dense runs ``dense`` ((width, seed) ->
+    settings).
+
+    Returns ``{"threshold": ThresholdPeak or None, "widths": (...), "checkpoints":
+    {(width, seed): Checkpoints}}``. With ``widths_to_prune="auto"`` the widths are those
+    of the grid nearest to ``ratios`` times the IT (``threshold.threshold_and_peak`` on the
+    final errors of all seeds); otherwise the given widths, which must be dense widths.
+    """
+    found = None
+    if widths_to_prune == "auto":
+        metrics = stored(dense, [(int(w), int(s)) for w in widths for s in seeds], experiment)
+        ws = sorted(int(w) for w in widths)
+
+        def final(key):
+            return [[metrics[(w, int(s))]["final"][key] for w in ws] for s in seeds]
+
+        found = threshold.threshold_and_peak(ws, final("train_err"), final("test_err"), tol)
+        if found.threshold is None:
+            raise ValueError(f"no width of the dense stage reaches training error below "
+                             f"tol={tol} (mean over seeds): give widths_to_prune")
+        chosen = threshold.widths_around(ws, found.threshold, ratios)
+    else:
+        chosen = tuple(sorted({int(w) for w in widths_to_prune}))
+        unknown = sorted(set(chosen) - {int(w) for w in widths})
+        if unknown:
+            raise ValueError(f"widths_to_prune must be among the dense widths {tuple(widths)}, "
+                             f"got {unknown}")
+    keys = [(w, int(s)) for w in chosen for s in prune_seeds]
+    metrics = stored(dense, keys, experiment)
+    picks = {k: threshold.pick_checkpoints(metrics[k]["history"], dense[k].save_epochs, tol)
+             for k in keys}
+    return {"threshold": found, "widths": chosen, "checkpoints": picks}
+
+
+def prunable(s: RunSettings) -> int:
+    """Prunable weights of the run's model (``prune.prunable_count``)."""
+    return prune.prunable_count(s.build_model())
+
+
+def prune_runs(dense: dict, decided: dict, *, checkpoints, modes, rewind_epoch, prune_fraction,
+               sparsity, retrain_epochs, one_shot_levels, random_control) -> list[RunSettings]:
+    """The pruned runs of the prune stage, for the checkpoints ``plan`` decided.
+
+    Per checkpoint: IMP removing ``prune_fraction`` of the remaining weights per level over
+    the fewest levels reaching ``sparsity``, retrained ``retrain_epochs`` per level in each
+    mode of ``modes`` (``rewind_lr`` only where it differs from fine-tuning,
+    ``rewind_weights`` only from a checkpoint after ``rewind_epoch``); random IMP
+    (fine-tuned) if ``random_control``; one-shot magnitude pruning to the count of each
+    level in ``one_shot_levels``.
+    """
+    out = []
+    finetune = {"rewind": -1, "retrain_lr": "final"}
+    for (w, seed), picks in decided["checkpoints"].items():
+        d = dense[(w, seed)]
+        total = prunable(d)
+        levels = threshold.levels_for_sparsity(sparsity, prune_fraction, total)
+        counts = threshold.imp_counts(total, prune_fraction, levels)
+        epochs_at = picks.epochs()
+        starts = dict.fromkeys(-1 if epochs_at[c] == d.epochs else epochs_at[c]
+                               for c in checkpoints if c in epochs_at)
+        for prune_at in starts:
+            base = dataclasses.replace(d, prune="magnitude", prune_at=prune_at,
+                                       prune_fraction=float(prune_fraction),
+                                       retrain_epochs=int(retrain_epochs))
+            imp = dataclasses.replace(base, prune_levels=levels)
+            if "finetune" in modes:
+                out.append(dataclasses.replace(imp, **finetune))
+            if "rewind_weights" in modes and (prune_at == -1 or prune_at > rewind_epoch):
+                out.append(dataclasses.replace(imp, rewind=int(rewind_epoch),
+                                               retrain_lr="rewind"))
+            if "rewind_lr" in modes and lr_rewinding_differs(
+                    d.epochs, int(retrain_epochs), d.lr, d.milestones, d.gamma):
+                out.append(dataclasses.replace(imp, rewind=-1, retrain_lr="rewind"))
+            if random_control:
+                out.append(dataclasses.replace(imp, prune="random", **finetune))
+            for level in one_shot_levels:
+                if 1 <= int(level) <= levels:
+                    out.append(dataclasses.replace(base, keep=counts[int(level) - 1],
+                                                   **finetune))
+    return out
