@@ -44,3 +44,18 @@ def write_fake_cifar10(root: Path, n_train: int = 300, n_test: int = 300) -> Pat
         return x.astype(np.uint8), y.astype(np.uint8)
 
     return _write(root, "cifar10", n_train, n_test, 1, make)
+
+
+def write_fake_cifar100(root: Path, n_train: int = 300, n_test: int = 100) -> Path:
+    """A CIFAR-100-shaped stand-in (100 classes): class c brightens colour channel c % 3 in
+    the 3-row band c % 10, by an amount that grows with c // 10."""
+
+    def make(rng, n):
+        y = rng.integers(0, 100, n)
+        x = rng.integers(0, 100, (n, 32, 32, 3))
+        for c in range(100):
+            band = 3 * (c % 10)
+            x[y == c, band : band + 3, :, c % 3] += 60 + 15 * (c // 10)
+        return x.astype(np.uint8), y.astype(np.uint8)
+
+    return _write(root, "cifar100", n_train, n_test, 2, make)

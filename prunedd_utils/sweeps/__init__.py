@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-NAMES = ("two_layer", "resnet20", "threshold_mnist1d", "prune_at_init")
+NAMES = ("two_layer", "resnet20", "threshold_mnist1d", "threshold_cifar", "prune_at_init")
 PRESET_NAMES = ("tiny", "cpu", "gpu")
 
 

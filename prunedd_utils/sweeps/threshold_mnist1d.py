@@ -57,8 +57,6 @@ Learning-rate rewinding (a step schedule, so a new dense stage) would add 8 runs
 
 from __future__ import annotations
 
-import inspect
-
 from .. import threshold
 from ..runs.settings import RunSettings
 from . import threshold_stages as stages
@@ -113,20 +111,9 @@ def _dense(widths, seeds, n_train, n_test, label_noise, epochs, lr, momentum, ba
 
 
 def plan(**params) -> dict:
-    """What the prune stage decides from the stored dense runs, for ``settings(**params)``.
-
-    Returns ``{"threshold": ThresholdPeak or None, "widths": (...), "checkpoints":
-    {(width, seed): Checkpoints}}``; the threshold is computed only for
-    ``widths_to_prune="auto"``. ValueError while dense runs it needs are not stored.
-    """
-    defaults = {k: v.default for k, v in inspect.signature(settings).parameters.items()}
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise ValueError(f"unknown parameters {unknown}; known: {sorted(defaults)}")
-    p = {**defaults, **params}
-    dense = _dense(*(p[k] for k in _DENSE_PARAMS))
-    return stages.plan(dense, p["widths"], p["seeds"], p["widths_to_prune"], p["ratios"],
-                       p["prune_seeds"], p["tol"], EXPERIMENT)
+    """What the prune stage decides from the stored dense runs, for ``settings(**params)``
+    (``threshold_stages.plan``: the threshold, the widths and their checkpoints)."""
+    return stages.plan_for(settings, _dense, _DENSE_PARAMS, EXPERIMENT, params)
 
 
 _DENSE_PARAMS = ("widths", "seeds", "n_train", "n_test", "label_noise", "epochs", "lr",

@@ -14,9 +14,9 @@ this module turns it into runs:
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 from .. import threshold
-from ..neural import prune
 from ..runs.settings import RunSettings
 from ..runs.store import Run
 
@@ -109,8 +109,24 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
     return {"threshold": found, "widths": chosen, "checkpoints": picks}
 
 
+def plan_for(settings, dense, dense_params, experiment: str, params: dict) -> dict:
+    """:func:`plan` for a threshold sweep called with ``params``: ``settings`` is the
+    sweep's settings function (its defaults fill in), ``dense`` its dense-runs builder,
+    called with the parameters named by ``dense_params``."""
+    defaults = {k: v.default for k, v in inspect.signature(settings).parameters.items()}
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown parameters {unknown}; known: {sorted(defaults)}")
+    p = {**defaults, **params}
+    runs = dense(*(p[k] for k in dense_params))
+    return plan(runs, p["widths"], p["seeds"], p["widths_to_prune"], p["ratios"],
+                p["prune_seeds"], p["tol"], experiment)
+
+
 def prunable(s: RunSettings) -> int:
     """Prunable weights of the run's model (``prune.prunable_count``)."""
+    from ..neural import prune  # torch, only when a prune stage is listed (not for `list`)
+
     return prune.prunable_count(s.build_model())
 
 

@@ -1,0 +1,78 @@
+"""The CIFAR sweep of the threshold study: its presets, and both stages end to end on tiny
+ResNet-20s with synthetic CIFAR-10 and CIFAR-100 files (the real data sets are not needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from prunedd_utils import sweeps, threshold
+from prunedd_utils.neural import models, synthetic
+from prunedd_utils.runs import sweep
+from prunedd_utils.sweeps import threshold_cifar, threshold_stages
+
+EXP = threshold_cifar.EXPERIMENT
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    synthetic.write_fake_cifar10(root, n_train=200, n_test=100)
+    synthetic.write_fake_cifar100(root, n_train=200, n_test=100)
+    monkeypatch.setenv("PRUNEDD_DATA_ROOT", str(root))
+    monkeypatch.setenv("PRUNEDD_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("PRUNEDD_CACHE", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def test_presets_name_their_data_sets_and_the_cpu_recipe():
+    cpu = sweeps.settings(EXP, "cpu")
+    assert len(cpu) == 8 * 3 and not any(s.is_pruned for s in cpu)
+    s = cpu[0].validate()
+    assert (s.dataset, s.model, s.optimizer, s.augment, s.label_noise, s.n_train, s.epochs) == (
+        "cifar10", "resnet20", "adam", False, 0.2, 1000, 100)
+    assert set(threshold.save_grid(100)) <= set(s.save_epochs)
+    hard = sweeps.settings(EXP, "gpu_cifar100")
+    assert {r.dataset for r in hard} == {"cifar100"} and max(r.width for r in hard) == 64
+    assert {r.dataset for r in sweeps.settings(EXP, "gpu")} == {"cifar10"}
+    with pytest.raises(ValueError, match="^dataset must be one of"):
+        threshold_cifar.settings(dataset="cifar1000")
+    with pytest.raises(ValueError, match="^rewind_epoch must be in"):
+        threshold_cifar.settings(rewind_epoch=100)
+    with pytest.raises(ValueError, match=r"^unknown parameters \['width'\]"):
+        threshold_cifar.plan(width=3)
+
+
+@pytest.mark.slow
+def test_tiny_study_runs_both_stages_on_cifar10(store):
+    tiny = threshold_cifar.PRESETS["tiny"]
+    dense = sweeps.settings(EXP, "tiny")
+    with pytest.raises(ValueError, match="needs the stored dense runs"):
+        sweeps.settings(EXP, "tiny", stage="prune")
+    rows = sweep(dense, EXP, progress=False)
+    assert len(rows) == 6 and all(r["status"] == "done" for r in rows)
+    decided = threshold_cifar.plan(**tiny)
+    it = decided["threshold"].threshold
+    assert decided["widths"] == (it,)
+    pruned = sweeps.settings(EXP, "tiny", stage="prune")
+    kinds = sorted((s.prune, s.prune_levels, s.rewind, s.retrain_lr, s.keep > 0)
+                   for s in pruned)
+    levels = threshold.levels_for_sparsity(0.5, 1 / 3)
+    assert kinds == sorted([("magnitude", levels, -1, "final", False),  # fine-tuning
+                            ("magnitude", levels, 1, "rewind", False),  # weight rewinding
+                            ("random", levels, -1, "final", False),  # the random control
+                            ("magnitude", 1, -1, "final", True)])  # one-shot to level 1
+    assert all(s.dense() in dense and s.prune_at == -1 for s in pruned)  # final weights
+    rows = sweep(pruned, EXP, progress=False)
+    assert all(r["status"] == "done" for r in rows)
+    total = threshold_stages.prunable(pruned[0])
+    one_shot = next(r for r in rows if r["keep"])
+    assert one_shot["kept"] == threshold.imp_counts(total, 1 / 3, levels)[0]
+
+
+@pytest.mark.slow
+def test_the_hard_data_set_trains_through_the_same_sweep(store):
+    runs = sweeps.settings(EXP, "gpu_cifar100", widths=(1,), seeds=(0,), n_train=100,
+                           n_test=50, epochs=2, eval_every=1, rewind_epoch=1)
+    (row,) = sweep(runs, EXP, progress=False)
+    assert row["status"] == "done" and row["dataset"] == "cifar100"
+    assert row["params"] == models.resnet20_parameter_count(1, num_classes=100)
