@@ -279,11 +279,13 @@ def remaining_parameters(params: int, prunable: int, kept) -> np.ndarray:
     return params - prunable + np.asarray(kept)
 
 
-def trajectory(metrics: Mapping, stage: str = "final") -> tuple[np.ndarray, np.ndarray]:
-    """``(remaining parameters, test error)`` per level of a stored pruned run.
+def trajectory(metrics: Mapping, stage: str = "final", key: str = "test_err"
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``(remaining parameters, key)`` per level of a stored pruned run.
 
     ``stage`` is ``final`` (after the level's retraining) or ``pruned`` (right after
-    pruning, before retraining: the no-retraining control).
+    pruning, before retraining: the no-retraining control); ``key`` a metric of each
+    level's evaluation (``test_err``, ``train_err``, ``distance``, ...).
     """
     if stage not in ("final", "pruned"):
         raise ValueError(f"stage must be 'final' or 'pruned', got {stage!r}")
@@ -291,7 +293,10 @@ def trajectory(metrics: Mapping, stage: str = "final") -> tuple[np.ndarray, np.n
     if not levels:
         raise ValueError("metrics of a finished pruned run (with 'levels') are needed")
     kept = [lv["mask"]["kept"] for lv in levels]
-    err = np.asarray([lv[stage]["test_err"] for lv in levels], dtype=float)
+    missing = [lv["level"] for lv in levels if key not in lv[stage]]
+    if missing:
+        raise ValueError(f"levels {missing} have no {key!r} in their {stage!r} metrics")
+    err = np.asarray([lv[stage][key] for lv in levels], dtype=float)
     return remaining_parameters(metrics["params"], metrics["prunable"], kept), err
 
 

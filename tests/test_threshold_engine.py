@@ -327,6 +327,10 @@ def test_the_trajectory_of_a_stored_run_counts_the_remaining_parameters(store):
     assert err.tolist() == [lv["final"]["test_err"] for lv in m["levels"]]
     assert threshold.trajectory(m, "pruned")[1].tolist() == [lv["pruned"]["test_err"]
                                                             for lv in m["levels"]]
+    assert threshold.trajectory(m, key="train_err")[1].tolist() == [
+        lv["final"]["train_err"] for lv in m["levels"]]
+    with pytest.raises(ValueError, match="no 'speed' in their 'final' metrics"):
+        threshold.trajectory(m, key="speed")
 
 
 # --------------------------------------------------------------------------- (g) learning distance
@@ -359,6 +363,29 @@ def test_learning_distance_of_a_run_from_its_initialisation(store):
     d1, d = threshold.learning_distance(w1, init), threshold.learning_distance(final, init)
     assert 0 < d1 < d
     assert threshold.learning_distance(init, init) == 0
+
+
+def test_runs_record_their_learning_distance_at_every_evaluation(store):
+    """Dense runs: each evaluated epoch and the final metrics; pruned runs: each level before
+    and after retraining, over all entries and over the kept ones."""
+    m = pipeline.execute(DENSE, "dist", progress=False)
+    init = pipeline.dense_weights(DENSE, "dist", 0)
+    final = pipeline.dense_weights(DENSE, "dist")
+    assert m["final"]["distance"] == pytest.approx(threshold.learning_distance(final, init),
+                                                   rel=1e-12)
+    assert m["final"]["distance_kept"] == m["final"]["distance"]
+    assert all(h["distance"] > 0 for h in m["history"] if "test_err" in h)
+    s = dataclasses.replace(IMP, **MODES["finetune"])
+    p = pipeline.execute(s, "dist", progress=False)
+    for lv, mask in zip(p["levels"], _masks(s, "dist"), strict=True):
+        for stage in ("pruned", "final"):
+            assert 0 < lv[stage]["distance_kept"] < lv[stage]["distance"]
+        # right after pruning from the final weights: the kept entries are the dense run's
+        kept = {n: v * mask[n] if n in mask else v for n, v in final.items()}
+        kept0 = {n: v * mask[n] if n in mask else v for n, v in init.items()}
+        if lv["level"] == 1:
+            assert lv["pruned"]["distance_kept"] == pytest.approx(
+                threshold.learning_distance(kept, kept0), rel=1e-9)
 
 
 # --------------------------------------------------------------------------- the sweep

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from .. import paths, runtime
+from .. import paths, runtime, threshold
 from ..neural import models, prune, train
 from ..neural.data import DeviceData
 from .settings import RunSettings
@@ -98,11 +98,12 @@ def retrain_lr(s: RunSettings, epoch: int) -> float:
 
 
 def _epochs(s, model, data, opt, gen, mask, start, stop, record, ckpt, run, extra, desc,
-            progress, fwd, lr_of, save_epochs=()):
+            progress, fwd, lr_of, init, save_epochs=()):
     """Train epochs ``start..stop-1``, appending to ``record['history']``, checkpointing each.
 
     ``lr_of(epoch)`` gives each epoch's learning rate; the weights after each epoch in
-    ``save_epochs`` are kept in the run's cache.
+    ``save_epochs`` are kept in the run's cache; ``init`` (the initial weights) gives the
+    learning distance of each evaluated epoch.
     """
     from tqdm import tqdm
 
@@ -118,6 +119,7 @@ def _epochs(s, model, data, opt, gen, mask, start, stop, record, ckpt, run, extr
             raise Diverged(f"train loss {m['train_loss']} in epoch {epoch + 1}")
         if (epoch + 1) % s.eval_every == 0 or epoch + 1 == stop:
             m.update(_evaluate(s, model, data, with_train=False, fwd=fwd))
+            m.update(distances(model, init, mask))
         m["epoch"] = epoch + 1
         m["seconds"] = time.perf_counter() - t0
         record["history"].append(m)
@@ -135,6 +137,25 @@ def _evaluate(s: RunSettings, model, data, with_train: bool = True, fwd=None) ->
     bad = [k for k, v in out.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         raise Diverged(f"non-finite evaluation metrics {bad}")
+    return out
+
+
+def distances(model, init: dict, mask: dict | None = None) -> dict:
+    """Learning distance from the initialisation (He et al. 2022), ``||theta - theta_0||``
+    over the trainable entries (``threshold.learning_distance``): ``distance`` over all of
+    them, pruned ones (now zero) included, and ``distance_kept`` over the entries the mask
+    keeps (all of them without a mask)."""
+    state = _state(model)
+    out = {"distance": threshold.learning_distance(state, init)}
+    if mask is None:
+        out["distance_kept"] = out["distance"]
+    else:
+        keep = {n: m.detach().cpu().to(state[n].dtype) for n, m in mask.items()}
+
+        def kept(d):
+            return {n: v * keep[n] if n in keep else v for n, v in d.items()}
+
+        out["distance_kept"] = threshold.learning_distance(kept(state), kept(init))
     return out
 
 
@@ -175,6 +196,7 @@ def _checkpoint(run: Run) -> dict | None:
 def _train_dense(s: RunSettings, run: Run, progress: bool) -> dict:
     data = load_data(s)
     model = _new_model(s, data.device)
+    init = _state(model)
     fwd = _forward(s, model)
     opt = _optimizer(s, model)
     gen = torch.Generator().manual_seed(s.seed)
@@ -188,8 +210,9 @@ def _train_dense(s: RunSettings, run: Run, progress: bool) -> dict:
         record, start = dict(_header(s, run, model), history=[]), 0
     t0 = time.perf_counter() - sum(h["seconds"] for h in record["history"])
     _epochs(s, model, data, opt, gen, None, start, s.epochs, record, {"record": record}, run,
-            {}, f"w={s.width} dense", progress, fwd, lambda e: dense_lr(s, e), s.save_epochs)
-    record["final"] = _evaluate(s, model, data, fwd=fwd)
+            {}, f"w={s.width} dense", progress, fwd, lambda e: dense_lr(s, e), init,
+            s.save_epochs)
+    record["final"] = dict(_evaluate(s, model, data, fwd=fwd), **distances(model, init))
     save_torch(run.weights_path(None), _state(model))
     record["seconds"] = time.perf_counter() - t0
     record["status"] = "done"
@@ -258,6 +281,7 @@ def _prune_retrain(s: RunSettings, run: Run, experiment: str, progress: bool) ->
     data = load_data(s)
     dev = data.device
     model = _new_model(s, dev)
+    init = _state(model)  # the seeded initialisation of the dense run, theta_0
     fwd = _forward(s, model)
     epochs = s.retrain_epochs_per_level()
     ck = _checkpoint(run)
@@ -278,7 +302,9 @@ def _prune_retrain(s: RunSettings, run: Run, experiment: str, progress: bool) ->
             mask = _prune_level(s, model, mask, level)
             prune.apply_mask(model, mask)
             level_rec = {"level": level + 1, "mask": prune.report(mask),
-                         "pruned": _evaluate(s, model, data, fwd=fwd), "history": []}
+                         "pruned": dict(_evaluate(s, model, data, fwd=fwd),
+                                        **distances(model, init, mask)),
+                         "history": []}
             if s.rewind >= 0:
                 model.load_state_dict(dense_weights(s, experiment, s.rewind))
                 prune.apply_mask(model, mask)
@@ -291,8 +317,9 @@ def _prune_retrain(s: RunSettings, run: Run, experiment: str, progress: bool) ->
         extra = {"level": level, "mask": prune.to_cpu(mask)}
         _epochs(s, model, data, opt, gen, mask, start, epochs, record["levels"][level],
                 {"record": record}, run, extra, f"w={s.width} {s.prune} L{level + 1}", progress,
-                fwd, lambda e: retrain_lr(s, e))
-        record["levels"][level]["final"] = _evaluate(s, model, data, fwd=fwd)
+                fwd, lambda e: retrain_lr(s, e), init)
+        record["levels"][level]["final"] = dict(_evaluate(s, model, data, fwd=fwd),
+                                                **distances(model, init, mask))
         start = None
         save_torch(run.checkpoint_path, {"level": level + 1, "epoch": None,
                                          "model": _state(model), "mask": prune.to_cpu(mask),
