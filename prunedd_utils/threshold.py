@@ -25,6 +25,8 @@ checkpoints of their training. The questions asked of the stored runs, and their
   against remaining parameters) against the dense DD curve (test error against parameter
   count), compared at equal parameter count by interpolating the dense curve in log
   parameters; and whether the trajectory has a peak where the dense curve has one.
+* **Where sparse networks stop fitting** (:func:`sparse_threshold`) and **how small pruning
+  gets without losing accuracy** (:func:`compact_size`), along one trajectory.
 * **How far training moved** (:func:`learning_distance`): ``||theta - theta_0||_2``
   between two state dicts.
 
@@ -372,6 +374,46 @@ def retrace(
     return Retrace(params=p, err=e, dense_err=at, gap=gap, mean_gap=mean_gap, max_gap=max_gap,
                    dense=dense, pruned=pruned, dense_peak=dense_peak, pruned_peak=pruned_peak,
                    retraces_peak=bool(near))
+
+
+# --------------------------------------------------------------------------- sparse threshold
+
+
+def _levels(params, values, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A trajectory sorted from the most to the fewest parameters (ValueError if malformed)."""
+    p = np.asarray(params, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if p.ndim != 1 or p.shape != v.shape or p.size == 0 or not np.all(np.isfinite(v)):
+        raise ValueError(f"params and {name} must be finite, equal-length 1-d arrays, got "
+                         f"shapes {p.shape} and {v.shape}")
+    order = np.argsort(-p, kind="stable")
+    return p[order], v[order]
+
+
+def sparse_threshold(params, train_err, tol: float = TOL) -> float | None:
+    """Where a pruning trajectory stops interpolating: the fewest remaining parameters of
+    the levels that, from the densest on, all keep the training error below ``tol``.
+
+    None when the densest level does not interpolate. Compared with the dense IT in
+    parameters, it says whether sparse networks need more or fewer parameters to fit the
+    (noisy) training labels than dense ones.
+    """
+    p, e = _levels(params, train_err, "train_err")
+    fits = e < tol
+    if not fits[0]:
+        return None
+    last = len(fits) if fits.all() else int(np.argmin(fits))
+    return float(p[last - 1])
+
+
+def compact_size(params, test_err, margin: float) -> float:
+    """The fewest remaining parameters whose test error is within ``margin`` of the
+    trajectory's lowest: how far pruning goes without losing accuracy (Arora et al. 2023
+    compare this size across starting widths)."""
+    if not margin >= 0:
+        raise ValueError(f"margin must be >= 0, got {margin!r}")
+    p, e = _levels(params, test_err, "test_err")
+    return float(p[e <= e.min() + margin].min())
 
 
 # --------------------------------------------------------------------------- learning distance

@@ -333,6 +333,29 @@ def test_the_trajectory_of_a_stored_run_counts_the_remaining_parameters(store):
         threshold.trajectory(m, key="speed")
 
 
+def test_the_sparse_threshold_is_the_last_level_that_still_fits():
+    params = [1000, 800, 640, 512, 410]
+    assert threshold.sparse_threshold(params, [0, 0, 0.001, 0.02, 0.3], tol=0.005) == 640
+    # a level that fits again after one that does not is past the threshold
+    assert threshold.sparse_threshold(params, [0, 0.01, 0, 0, 0], tol=0.005) == 1000
+    assert threshold.sparse_threshold(params, [0] * 5, tol=0.005) == 410
+    assert threshold.sparse_threshold(params, [0.1] * 5, tol=0.005) is None
+    # any order of levels: sorted by parameters first
+    assert threshold.sparse_threshold(params[::-1], [0.3, 0.02, 0.001, 0, 0], 0.005) == 640
+    with pytest.raises(ValueError, match="equal-length"):
+        threshold.sparse_threshold(params, [0, 0])
+
+
+def test_the_compact_size_is_the_fewest_parameters_within_the_margin_of_the_best():
+    params = [1000, 800, 640, 512, 410]
+    err = [0.30, 0.27, 0.25, 0.26, 0.40]
+    assert threshold.compact_size(params, err, margin=0.0) == 640
+    assert threshold.compact_size(params, err, margin=0.01) == 512
+    assert threshold.compact_size(params, err, margin=0.2) == 410
+    with pytest.raises(ValueError, match="margin must be >= 0"):
+        threshold.compact_size(params, err, margin=-0.1)
+
+
 # --------------------------------------------------------------------------- (g) learning distance
 
 
