@@ -436,6 +436,21 @@ def test_sweep_presets_and_the_cpu_plan():
         threshold_mnist1d.settings(stage="both")
 
 
+def test_only_the_width_at_the_threshold_is_pruned_from_every_checkpoint():
+    dense = {(w, 0): dataclasses.replace(DENSE, width=w, epochs=10) for w in (4, 8, 16)}
+    picks = threshold.Checkpoints(optimum=2, optimum_err=0.5, interpolation=6, final=10,
+                                  best=2, best_err=0.5, tol=0.005)
+    decided = {"center": 8, "checkpoints": {(w, 0): picks for w in (4, 8, 16)}}
+    kw = dict(checkpoints=threshold_stages.CHECKPOINTS, modes=("finetune",), rewind_epoch=1,
+              prune_fraction=0.2, sparsity=0.5, retrain_epochs=2, one_shot_levels=(),
+              random_control=False)
+    out = threshold_stages.prune_runs(dense, decided, **kw)
+    starts = {w: sorted(s.prune_at for s in out if s.width == w) for w in (4, 8, 16)}
+    assert starts == {4: [-1], 8: [-1, 2, 6], 16: [-1]}
+    everywhere = threshold_stages.prune_runs(dense, dict(decided, center=None), **kw)
+    assert len(everywhere) == 9
+
+
 def test_tiny_sweep_runs_both_stages_end_to_end(store):
     exp = threshold_mnist1d.EXPERIMENT
     tiny = threshold_mnist1d.PRESETS["tiny"]
@@ -459,6 +474,10 @@ def test_tiny_sweep_runs_both_stages_end_to_end(store):
     assert ("random", 4, -1, "final", False) in kinds  # the random control
     assert ("magnitude", 1, -1, "final", True) in kinds  # one-shot
     assert all(s.dense() in dense for s in pruned)  # the dense stage's runs are reused
+    assert {threshold_stages.mode_of(s) for s in pruned} == {
+        "finetune", "rewind_weights", "rewind_lr", "random", "one_shot"}
+    with pytest.raises(ValueError, match="not a run of a threshold prune stage"):
+        threshold_stages.mode_of(dense[0])
     rows = sweep(pruned, exp, progress=False)
     assert len(rows) == len(pruned) and all(r["status"] == "done" for r in rows)
     one_shot = [r for r in rows if r["keep"]]

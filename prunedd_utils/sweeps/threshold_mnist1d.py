@@ -12,12 +12,13 @@ the dense sweep:
    what is missing, until they are all done) and lists the pruned runs:
 
    * widths: ``widths_to_prune``, or with ``"auto"`` the widths of the grid nearest in log
-     width to ``ratios`` (0.5, 1, 2) times the interpolation threshold (IT: the narrowest
-     width whose final training error, mean over seeds, is below ``tol``;
-     ``threshold.threshold_and_peak``);
-   * for each of them and each seed of ``prune_seeds``, the checkpoints of
+     width to ``ratios`` (0.25, 0.5, 1, 1.25, 2.5, 5: two before, at, just after and two
+     well after) times the interpolation threshold (IT: the narrowest width whose final
+     training error, mean over seeds, is below ``tol``; ``threshold.threshold_and_peak``);
+   * for the width nearest the IT and each seed of ``prune_seeds``, the checkpoints of
      ``threshold.pick_checkpoints`` on the saved epochs: the early-stopping optimum, the
-     first interpolating epoch (none below the IT) and the final weights (``prune_at``);
+     first interpolating epoch and the final weights (``prune_at``); for the other widths
+     the final weights;
    * from each checkpoint: iterative magnitude pruning (IMP) removing ``prune_fraction``
      (20 %) of the remaining weights per level, over the fewest levels that reach
      ``sparsity`` (14 levels, density 0.044, for 95 %), each level retrained for
@@ -48,11 +49,11 @@ Cost (``estimate_hours``; per-epoch cost ``a + b * parameters``, calibrated on a
 dense sweep of the 19 widths h = 2..300, 500 epochs, one seed: 17 minutes on two one-thread
 workers of a 2-core machine; single runs timed here, on the shared machine, were 2-3x faster
 per epoch, so this errs long): the ``cpu`` preset's dense stage is 57 runs, about 0.85 h on
-two workers. Its prune stage, for an IT at h = 61 (widths 30, 61, 100; the optimum,
-interpolating and final checkpoints, two of them at h = 30), is 56 runs (per checkpoint: IMP
-fine-tuned, IMP with weight rewinding, random IMP, 4 one-shot runs; 14 levels x 150 epochs),
-about 1.6 h: about 2.4 h in all (2.7 h for an IT at h = 100, 3.2 h at h = 150).
-Learning-rate rewinding (a step schedule, so a new dense stage) would add 8 runs, about 0.5 h.
+two workers. Its prune stage, for an IT at h = 61 (widths 16, 30, 61, 75, 150, 300; three
+checkpoints at h = 61, the final one elsewhere), is 56 runs (per checkpoint: IMP fine-tuned,
+IMP with weight rewinding, random IMP, 4 one-shot runs; 14 levels x 100 epochs), about
+1.2 h: about 2.1 h in all (1.9 h for an IT at h = 42 or h = 100). Learning-rate rewinding
+(a step schedule, so a new dense stage) would add 8 runs, about 0.4 h.
 """
 
 from __future__ import annotations
@@ -135,14 +136,14 @@ def settings(
     gamma=0.1,
     data_seed=0,
     widths_to_prune="auto",
-    ratios=(0.5, 1.0, 2.0),
+    ratios=(0.25, 0.5, 1.0, 1.25, 2.5, 5.0),
     prune_seeds=(0,),
     checkpoints=CHECKPOINTS,
     modes=MODES,
     rewind_epoch=5,
     prune_fraction=0.2,
     sparsity=0.95,
-    retrain_epochs=150,
+    retrain_epochs=100,
     one_shot_levels=(3, 7, 10, 14),
     random_control=True,
     tol=threshold.TOL,

@@ -78,12 +78,14 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
     """What the prune stage decides from the stored dense runs ``dense`` ((width, seed) ->
     settings).
 
-    Returns ``{"threshold": ThresholdPeak or None, "widths": (...), "checkpoints":
-    {(width, seed): Checkpoints}}``. With ``widths_to_prune="auto"`` the widths are those
-    of the grid nearest to ``ratios`` times the IT (``threshold.threshold_and_peak`` on the
-    final errors of all seeds); otherwise the given widths, which must be dense widths.
+    Returns ``{"threshold": ThresholdPeak or None, "widths": (...), "center": width or
+    None, "checkpoints": {(width, seed): Checkpoints}}``. With ``widths_to_prune="auto"``
+    the widths are those of the grid nearest to ``ratios`` times the IT
+    (``threshold.threshold_and_peak`` on the final errors of all seeds) and ``center`` the
+    one nearest the IT; otherwise the given widths, which must be dense widths, and no
+    center.
     """
-    found = None
+    found = center = None
     if widths_to_prune == "auto":
         metrics = stored(dense, [(int(w), int(s)) for w in widths for s in seeds], experiment)
         ws = sorted(int(w) for w in widths)
@@ -96,6 +98,7 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
             raise ValueError(f"no width of the dense stage reaches training error below "
                              f"tol={tol} (mean over seeds): give widths_to_prune")
         chosen = threshold.widths_around(ws, found.threshold, ratios)
+        (center,) = threshold.widths_around(ws, found.threshold, (1.0,))
     else:
         chosen = tuple(sorted({int(w) for w in widths_to_prune}))
         unknown = sorted(set(chosen) - {int(w) for w in widths})
@@ -106,7 +109,7 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
     metrics = stored(dense, keys, experiment)
     picks = {k: threshold.pick_checkpoints(metrics[k]["history"], dense[k].save_epochs, tol)
              for k in keys}
-    return {"threshold": found, "widths": chosen, "checkpoints": picks}
+    return {"threshold": found, "widths": chosen, "center": center, "checkpoints": picks}
 
 
 def plan_for(settings, dense, dense_params, experiment: str, params: dict) -> dict:
@@ -123,6 +126,23 @@ def plan_for(settings, dense, dense_params, experiment: str, params: dict) -> di
                 p["prune_seeds"], p["tol"], experiment)
 
 
+def mode_of(s: RunSettings) -> str:
+    """What a pruned run of the prune stage is: one of :data:`MODES` (IMP retrained that
+    way), ``random`` (random IMP) or ``one_shot``; ValueError for a run of another kind."""
+    if s.prune == "random":
+        return "random"
+    if s.prune == "magnitude" and s.keep > 0:
+        return "one_shot"
+    if s.prune == "magnitude" and s.rewind > 0:
+        return "rewind_weights"
+    if s.prune == "magnitude" and s.retrain_lr == "rewind":
+        return "rewind_lr"
+    if s.prune == "magnitude" and s.retrain_lr == "final":
+        return "finetune"
+    raise ValueError(f"not a run of a threshold prune stage: prune={s.prune!r}, "
+                     f"retrain_lr={s.retrain_lr!r}")
+
+
 def prunable(s: RunSettings) -> int:
     """Prunable weights of the run's model (``prune.prunable_count``)."""
     from ..neural import prune  # torch, only when a prune stage is listed (not for `list`)
@@ -134,12 +154,14 @@ def prune_runs(dense: dict, decided: dict, *, checkpoints, modes, rewind_epoch, 
                sparsity, retrain_epochs, one_shot_levels, random_control) -> list[RunSettings]:
     """The pruned runs of the prune stage, for the checkpoints ``plan`` decided.
 
-    Per checkpoint: IMP removing ``prune_fraction`` of the remaining weights per level over
-    the fewest levels reaching ``sparsity``, retrained ``retrain_epochs`` per level in each
-    mode of ``modes`` (``rewind_lr`` only where it differs from fine-tuning,
-    ``rewind_weights`` only from a checkpoint after ``rewind_epoch``); random IMP
-    (fine-tuned) if ``random_control``; one-shot magnitude pruning to the count of each
-    level in ``one_shot_levels``.
+    The width nearest the IT (``decided["center"]``) is pruned from each checkpoint of
+    ``checkpoints``, the other widths from their final weights only (every width from every
+    checkpoint when there is no center: widths given by hand). Per checkpoint: IMP removing
+    ``prune_fraction`` of the remaining weights per level over the fewest levels reaching
+    ``sparsity``, retrained ``retrain_epochs`` per level in each mode of ``modes``
+    (``rewind_lr`` only where it differs from fine-tuning, ``rewind_weights`` only from a
+    checkpoint after ``rewind_epoch``); random IMP (fine-tuned) if ``random_control``;
+    one-shot magnitude pruning to the count of each level in ``one_shot_levels``.
     """
     out = []
     finetune = {"rewind": -1, "retrain_lr": "final"}
@@ -149,8 +171,9 @@ def prune_runs(dense: dict, decided: dict, *, checkpoints, modes, rewind_epoch, 
         levels = threshold.levels_for_sparsity(sparsity, prune_fraction, total)
         counts = threshold.imp_counts(total, prune_fraction, levels)
         epochs_at = picks.epochs()
+        chosen = checkpoints if decided.get("center") in (None, w) else ("final",)
         starts = dict.fromkeys(-1 if epochs_at[c] == d.epochs else epochs_at[c]
-                               for c in checkpoints if c in epochs_at)
+                               for c in chosen if c in epochs_at)
         for prune_at in starts:
             base = dataclasses.replace(d, prune="magnitude", prune_at=prune_at,
                                        prune_fraction=float(prune_fraction),
