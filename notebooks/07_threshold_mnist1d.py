@@ -1,0 +1,440 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (chap-threshold)=
+# # Pruning at the interpolation threshold (MNIST-1D)
+#
+# A network at its interpolation threshold (IT), the width at which it first fits its
+# (noisy) training labels, sits at the peak of model-wise double descent (DD)
+# {cite:p}`belkin2019reconciling,nakkiran2019deep`: it has just enough parameters to
+# memorise the noise and no room to do it smoothly. This chapter asks what pruning does to
+# such a network, which no published work measures directly:
+#
+# 1. **Does it recover?** Is a network trained at the IT a bad starting point for pruning,
+#    or does pruning and retraining bring its error down, and how fast, compared with
+#    networks before and after the IT?
+# 2. **Does it retrace the DD curve backwards?** As it loses parameters, does its error
+#    follow the dense networks' curve at equal size (and pass through the peak), or
+#    another path?
+# 3. **Where do sparse networks stop interpolating**, compared with dense ones?
+#
+# The closest prior work: {cite:t}`he2022sparse` found *sparse double descent*, test
+# accuracy falling, rising and falling again as iterative magnitude pruning (IMP) of a
+# network trained on noisy labels removes more weights, with the dip where the training
+# accuracy leaves 1, and tracked the distance the weights travel from their initialisation;
+# {cite:t}`arora2023quantifying` found that IMP from starting widths over orders of
+# magnitude ends at networks of comparable size; {cite:t}`quetu2023dsd2` ask how to avoid
+# the sparse DD. Each of these is checked here at this chapter's scale.
+#
+# The computations are the package's: the sweep `prunedd_utils.sweeps.threshold_mnist1d`
+# (a dense stage, then a prune stage planned from it), the rules of the study in
+# `prunedd_utils.threshold` (the IT, the checkpoints, the retrace measure), and the runs'
+# stored metrics under `results/threshold_mnist1d/`, which this chapter only reads.
+
+# %% tags=["parameters"]
+widths = [2, 4, 6, 8, 10, 12, 16, 20, 24, 30, 36, 42, 50, 61, 75, 100, 150, 200, 300]
+seeds = [0, 1, 2]  # seeds of the dense width sweep
+n_train = 0  # training signals (0: all 4,000 of MNIST-1D)
+n_test = 0  # test signals (0: all 1,000)
+label_noise = 0.15  # fraction of training labels replaced by random ones
+epochs = 500  # epochs of dense training (SGD, constant rate)
+lr = 0.01  # SGD learning rate
+momentum = 0.9  # SGD momentum
+batch_size = 100  # mini-batch size
+milestones = []  # epochs at which the rate drops tenfold (none: constant)
+rewind_epoch = 5  # weight rewinding resets the kept weights to this epoch's
+ratios = [0.25, 0.5, 1.0, 1.25, 2.5, 5.0]  # widths pruned: these multiples of the IT
+prune_seeds = [0]  # seeds of the pruned networks
+prune_fraction = 0.2  # IMP removes this fraction of the remaining weights per level
+sparsity = 0.95  # IMP stops at the first level at least this sparse
+retrain_epochs = 100  # retraining epochs per level
+one_shot_levels = [3, 7, 10, 14]  # one-shot pruning straight to these levels' counts
+tol = 0.005  # training error below this counts as zero (fits the training labels)
+experiment = "threshold_mnist1d"  # folder under results/ holding the runs
+train_missing = False  # True: train the runs that are not stored (hours on a CPU)
+
+# %% [markdown]
+# These defaults are the sweep's `cpu` preset and the stored results, computed by two
+# single-thread workers with
+#
+# ```
+# python -m prunedd_utils sweep threshold_mnist1d --backend dask --workers 2
+# python -m prunedd_utils sweep threshold_mnist1d --backend dask --workers 2 -p stage=prune
+# ```
+#
+# The second command reads the stored dense runs to decide what to prune (the IT, the
+# widths around it, the checkpoints), so it can only run after the first.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from myst_nb import glue
+
+from prunedd_utils import runs, threshold
+from prunedd_utils.plotting import COLORS, TARGET_COLORS, check_legible, use_style
+from prunedd_utils.sweeps import threshold_mnist1d as sweep
+from prunedd_utils.sweeps import threshold_stages as stages
+
+use_style()
+params = dict(widths=widths, seeds=seeds, n_train=n_train, n_test=n_test,
+              label_noise=label_noise, epochs=epochs, lr=lr, momentum=momentum,
+              batch_size=batch_size, milestones=milestones, rewind_epoch=rewind_epoch,
+              ratios=ratios, prune_seeds=prune_seeds, prune_fraction=prune_fraction,
+              sparsity=sparsity, retrain_epochs=retrain_epochs,
+              one_shot_levels=one_shot_levels, tol=tol)
+
+
+def stored(settings, stage):
+    """The stored rows of one stage; an error naming the command when runs are missing."""
+    rows = runs.sweep(settings, experiment, run=train_missing, progress=False)
+    if len(rows) < len(settings):
+        extra = "" if stage == "dense" else " -p stage=prune"
+        raise RuntimeError(
+            f"{len(settings) - len(rows)} of {len(settings)} runs of the {stage} stage are not"
+            f" stored: train them with `python -m prunedd_utils sweep {experiment}{extra}`"
+            " (or set train_missing = True)")
+    return rows
+
+
+dense_rows = stored(sweep.settings(stage="dense", **params), "dense")
+pruned_settings = sweep.settings(stage="prune", **params)
+pruned_rows = stored(pruned_settings, "prune")
+plan = sweep.plan(**params)
+n_test_signals = n_test or 1000
+se_unit = np.sqrt(2) * 2  # the book's margin: 2 x sqrt(2) binomial standard errors
+
+
+def margin(err):
+    """2 sqrt(2) binomial standard errors of a test error: two runs differ beyond it."""
+    return se_unit * np.sqrt(err * (1 - err) / n_test_signals)
+
+
+glue("th_seeds", len(seeds), display=False)
+glue("th_widths", len(widths), display=False)
+glue("th_noise", f"{label_noise:.0%}", display=False)
+glue("th_epochs", epochs, display=False)
+glue("th_retrain", retrain_epochs, display=False)
+glue("th_n_test", f"{n_test_signals:,}", display=False)
+
+# %% [markdown]
+# ## The recipe
+#
+# *Data.* MNIST-1D {cite:p}`greydanus2024scaling`: one-dimensional signals of 40 samples,
+# each a digit's template shifted, scaled, sheared, blurred and noised, generated by the
+# `mnist1d` package with its default arguments and seed (4,000 training and 1,000 test
+# signals; no download). A fixed {glue:text}`th_noise` of the training labels are replaced
+# by random ones (the same ones for every run); test labels are clean.
+#
+# *Networks and training.* Fully connected 40–$h$–$h$–10 networks with ReLU, at
+# {glue:text}`th_widths` widths $h$ from 2 to 300, {glue:text}`th_seeds` seeds each, trained
+# by SGD (rate 0.01, momentum 0.9, batch 100) for {glue:text}`th_epochs` epochs at a constant
+# rate, evaluated every epoch. Each run keeps its weights after every epoch up to 10 and
+# then about every 20 % of the epochs reached, so that checkpoints can be chosen after
+# training.
+#
+# *The rules, stated before the runs.*
+# - The **IT** is the narrowest width whose final training error on the noisy labels,
+#   averaged over seeds, is below {glue:text}`th_tol` (`threshold.threshold_and_peak`).
+#   The **peak** is the width of largest mean test error between two lower points, with
+#   the range over seeds at that width.
+# - **Checkpoints** of the width nearest the IT: the saved epoch of lowest test error
+#   (early-stopping optimum), the first saved epoch that fits the training labels, and the
+#   final epoch (`threshold.pick_checkpoints`). The other pruned widths, about
+#   {glue:text}`th_ratios` times the IT, are pruned from their final weights.
+# - **Pruning**: IMP removes {glue:text}`th_fraction` of the remaining weights (global
+#   magnitude, all three weight matrices) per level until {glue:text}`th_sparsity` of them
+#   are gone, retraining {glue:text}`th_retrain` epochs after each level with the mask
+#   fixed. Retraining modes {cite:p}`renda2020comparing`: *fine-tuning* (from the pruned
+#   weights, at the final rate) and *weight rewinding* (kept weights reset to epoch
+#   {glue:text}`th_rewind`, then trained again). *Learning-rate rewinding* replays the last
+#   epochs' rates, which under a constant rate are the final rate: it is fine-tuning here,
+#   and is not run twice. Controls: random IMP (fine-tuned) and one-shot magnitude pruning
+#   straight to the counts of some IMP levels.
+# - Two test errors **differ** when they are further apart than $2\sqrt{2}$ binomial
+#   standard errors on {glue:text}`th_n_test` test signals (about 3 points at 40 %).
+
+# %%
+glue("th_tol", f"{tol}", display=False)
+glue("th_ratios", ", ".join(f"{r:g}" for r in ratios), display=False)
+glue("th_fraction", f"{prune_fraction:.0%}", display=False)
+glue("th_sparsity", f"{sparsity:.0%}", display=False)
+glue("th_rewind", rewind_epoch, display=False)
+
+# %% [markdown]
+# ## Double descent, and where the threshold is
+#
+# The figure shows the final test error (solid) and training error on the noisy labels
+# (dashed) of the dense networks against their parameter count, the mean over seeds with a
+# band from the lowest to the highest seed.
+
+# %%
+ws = sorted(widths)
+n_params = np.array([sweep.mlp_params(w) for w in ws])
+test_m = np.array(runs.seed_matrix(dense_rows, "width", "test_err", ws, seeds))
+train_m = np.array(runs.seed_matrix(dense_rows, "width", "train_err", ws, seeds))
+found = plan["threshold"]
+
+
+def band(ax, x, m, color, ls="-", label=None, marker="o"):
+    """Mean over the rows of ``m`` (seeds) with a min-max band."""
+    ax.plot(x, m.mean(axis=0), ls=ls, marker=marker, ms=3, color=color, label=label)
+    ax.fill_between(x, m.min(axis=0), m.max(axis=0), color=color, alpha=0.2, lw=0)
+
+
+fig, ax = plt.subplots(figsize=(7.0, 4.0))
+band(ax, n_params, test_m, COLORS["dense"], label="test error")
+band(ax, n_params, train_m, COLORS["dense"], ls="--", label="train error (noisy labels)")
+ax.axvline(sweep.mlp_params(found.threshold), color="tab:red", lw=1, ls=":",
+           label=f"IT, h = {found.threshold}")
+ax.set_xscale("log")
+ax.set_xlabel("parameters of the dense network")
+ax.set_ylabel("error")
+ax.legend(loc="upper right")
+check_legible(fig)
+plt.show()
+
+# %% tags=["nbval-check-output"]
+print(f"IT (mean final train error < {tol}): h = {found.threshold} "
+      f"({sweep.mlp_params(found.threshold):,} parameters); per seed: "
+      f"{', '.join(str(t) for t in found.seed_thresholds)}")
+if found.peak_width is None:
+    print("no test-error peak by the rule (no rise and fall above 0.01)")
+else:
+    print(f"test-error peak: h = {found.peak_width}, {found.peak_err:.3f} (range over seeds "
+          f"{found.peak_spread:.3f}); per seed: {', '.join(str(p) for p in found.seed_peaks)}")
+print(f"double descent by the rule (rise and fall beyond 0.01): {found.holds}")
+print(f"widths pruned: {', '.join(str(w) for w in plan['widths'])}; "
+      f"every checkpoint at h = {plan['center']}")
+glue("th_it", found.threshold, display=False)
+glue("th_peak", "none" if found.peak_width is None else found.peak_width, display=False)
+
+# %% [markdown]
+# ## Checkpoints
+#
+# Test error against epoch for each pruned width (seed 0), with the checkpoints marked at
+# the width nearest the IT. A rise after an early minimum is epoch-wise double descent
+# {cite:p}`nakkiran2019deep`, or plain over-fitting of the noisy labels.
+
+# %%
+def history(width, seed=0):
+    s = next(s for s in sweep.settings(stage="dense", **params)
+             if s.width == width and s.seed == seed)
+    return runs.Run(s, experiment).metrics()
+
+
+colors = dict(zip(plan["widths"], TARGET_COLORS, strict=False))
+fig, ax = plt.subplots(figsize=(7.0, 4.0))
+for w in plan["widths"]:
+    h = [e for e in history(w)["history"] if "test_err" in e]
+    ax.plot([e["epoch"] for e in h], [e["test_err"] for e in h], color=colors[w], lw=1,
+            label=f"h = {w}")
+picks = plan["checkpoints"][(plan["center"], prune_seeds[0])]
+h = {e["epoch"]: e for e in history(plan["center"], prune_seeds[0])["history"]}
+for name, e in picks.epochs().items():
+    ax.plot(e, h[e]["test_err"], "kv", ms=6)
+    ax.annotate(name, (e, h[e]["test_err"]), textcoords="offset points", xytext=(0, 8),
+                ha="center", fontsize=9)
+ax.set_xscale("log")
+ax.set_xlabel("epoch")
+ax.set_ylabel("test error")
+ax.legend(loc="upper right", ncol=2)
+check_legible(fig)
+plt.show()
+
+# %% tags=["nbval-check-output"]
+for (w, seed), p in plan["checkpoints"].items():
+    fit = "never" if p.interpolation is None else f"epoch {p.interpolation}"
+    print(f"h = {w}, seed {seed}: optimum epoch {p.optimum} (test {p.optimum_err:.3f}), "
+          f"fits the labels from {fit}, final epoch {p.final}")
+
+# %% [markdown]
+# ## Pruning trajectories against the dense curve
+#
+# Each IMP run is a trajectory: at every level, the remaining parameters (kept weights
+# plus biases) and the test error after retraining. The figure shows the fine-tuned
+# trajectories from the final weights of each pruned width, starting at the dense network
+# (open circle), on the dense DD curve (black, mean over seeds).
+
+# %%
+def start_point(s, m_dense):
+    """(parameters, test error, train error) of the dense network a run prunes."""
+    if s.prune_at == -1:
+        f = m_dense["final"]
+    else:
+        f = next(e for e in m_dense["history"] if e["epoch"] == s.prune_at)
+    return sweep.mlp_params(s.width), f["test_err"], f["train_err"]
+
+
+def checkpoint_name(s):
+    epochs_at = plan["checkpoints"][(s.width, s.seed)].epochs()
+    at = s.epochs if s.prune_at == -1 else s.prune_at
+    return "+".join(k for k, e in epochs_at.items() if e == at)
+
+
+trajectories = []
+for s in pruned_settings:
+    m = runs.Run(s, experiment).metrics()
+    p, test = threshold.trajectory(m)
+    _, train = threshold.trajectory(m, key="train_err")
+    _, dist = threshold.trajectory(m, key="distance_kept")
+    trajectories.append(dict(
+        width=s.width, seed=s.seed, mode=stages.mode_of(s), checkpoint=checkpoint_name(s),
+        final=s.prune_at == -1, params=p, test=test, train=train, distance=dist,
+        start=start_point(s, runs.Run(s.dense(), experiment).metrics())))
+
+
+def pick(**equal):
+    return [t for t in trajectories if all(t[k] == v for k, v in equal.items())]
+
+
+def trajectory_panel(ax, key, title):
+    band(ax, n_params, test_m if key == "test" else train_m, COLORS["dense"], marker="")
+    for t in pick(mode="finetune", final=True):
+        x0, test0, train0 = t["start"]
+        y0 = test0 if key == "test" else train0
+        ax.plot([x0, *t["params"]], [y0, *t[key]], marker=".", ms=4, lw=1,
+                color=colors[t["width"]], label=f"from h = {t['width']}")
+        ax.plot(x0, y0, "o", mfc="none", color=colors[t["width"]])
+    ax.set_xscale("log")
+    ax.set_title(title)
+
+
+fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
+trajectory_panel(axes[0], "test", "(a) test error")
+trajectory_panel(axes[1], "train", "(b) training error on the noisy labels")
+axes[1].set_xlabel("remaining parameters")
+axes[0].legend(loc="upper right", ncol=2)
+check_legible(fig)
+plt.show()
+
+# %% [markdown]
+# **Recovery and retracing: the rules.** For a trajectory with start error $e_0$ (the dense
+# network it prunes), *recovery* is its lowest error over the levels minus $e_0$; it
+# *recovers* when that is below $-m(e_0)$, the margin above, and *how fast* is the first
+# level at which it is. *Retracing*: the gap between the trajectory and the dense curve
+# interpolated (in log parameters) at the same size, averaged over the levels inside the
+# dense range (`threshold.retrace`). The trajectory *follows* the dense curve when the mean
+# gap is within the margin, runs *below* or *above* it otherwise; it *passes through the
+# peak* when it has a double descent of its own (rise and fall beyond the margin) whose
+# peak is within a factor 2 in parameters of the dense peak.
+
+# %% tags=["nbval-check-output"]
+dense_mean = test_m.mean(axis=0)
+summary = {}
+for t in pick(mode="finetune"):
+    _, e0, _ = t["start"]
+    best = float(t["test"].min())
+    mg = float(margin(e0))
+    fast = next((i + 1 for i, e in enumerate(t["test"]) if e < e0 - mg), None)
+    r = threshold.retrace(t["params"], t["test"], n_params, test_m, min_change=max(0.01, mg))
+    where = ("outside the dense range" if np.isnan(r.mean_gap) else "follows"
+             if abs(r.mean_gap) <= mg else "below" if r.mean_gap < 0 else "above")
+    summary[(t["width"], t["checkpoint"])] = dict(recovery=best - e0, fast=fast, retrace=r,
+                                                  where=where)
+    print(f"h = {t['width']:>3} ({t['checkpoint']:>13}): start {e0:.3f}, best {best:.3f} "
+          f"({best - e0:+.3f}, {'recovers at level ' + str(fast) if fast else 'no recovery'})"
+          f"; gap to the dense curve {r.mean_gap:+.3f} ({where}); sparse DD "
+          f"{'yes' if r.pruned and r.pruned.holds else 'no'}, through the dense peak "
+          f"{'yes' if r.retraces_peak else 'no'}")
+
+# %% [markdown]
+# ## Where sparse networks stop fitting the training labels
+#
+# The sparse IT of a trajectory is its fewest remaining parameters at which every level so
+# far still fits the noisy training labels (training error below {glue:text}`th_tol`,
+# `threshold.sparse_threshold`), compared with the dense IT's parameter count.
+
+# %% tags=["nbval-check-output"]
+dense_it = sweep.mlp_params(found.threshold)
+for t in pick(mode="finetune"):
+    sp = threshold.sparse_threshold(t["params"], t["train"], tol)
+    text = ("does not fit the labels at its first level" if sp is None
+            else f"fits down to {sp:,.0f} parameters ({sp / dense_it:.2f} x the dense IT)")
+    print(f"h = {t['width']:>3} ({t['checkpoint']:>13}): {text}")
+
+# %% [markdown]
+# ## The retraining modes and the controls, at the threshold
+#
+# For the width nearest the IT, from each checkpoint: the lowest test error over the
+# levels and the error at the sparsest level, for fine-tuning, weight rewinding, random
+# IMP and one-shot pruning (one-shot runs are single points, at their own sparsity).
+
+# %% tags=["nbval-check-output"]
+def imp_error_at(t):
+    """The fine-tuned IMP error of ``t``'s checkpoint at ``t``'s (one-shot) size, or '-'."""
+    imp = pick(width=t["width"], checkpoint=t["checkpoint"], mode="finetune")
+    hit = [u["test"][j] for u in imp for j in np.flatnonzero(u["params"] == t["params"][-1])]
+    return f"{hit[0]:.3f}" if hit else "-"
+
+
+for t in pick(width=plan["center"]):
+    if t["mode"] == "one_shot":
+        print(f"{t['checkpoint']:>13} one-shot to {t['params'][-1]:>7,.0f} parameters: "
+              f"{t['test'][-1]:.3f} (IMP fine-tuned at that size: {imp_error_at(t)})")
+    else:
+        print(f"{t['checkpoint']:>13} {t['mode']:>14}: best {t['test'].min():.3f} at "
+              f"{t['params'][int(np.argmin(t['test']))]:>7,.0f} parameters, sparsest "
+              f"{t['test'][-1]:.3f} at {t['params'][-1]:,.0f}")
+
+# %% [markdown]
+# ## How far the weights travel
+#
+# The learning distance $\lVert\theta-\theta_0\rVert_2$ of the kept weights from their
+# initialisation {cite:p}`he2022sparse`, at every level of the fine-tuned trajectories,
+# and of the dense networks.
+
+# %%
+dist_m = np.array(runs.seed_matrix(dense_rows, "width", "distance", ws, seeds))
+fig, ax = plt.subplots(figsize=(7.0, 4.0))
+band(ax, n_params, dist_m, COLORS["dense"], label="dense")
+for t in pick(mode="finetune", final=True):
+    ax.plot(t["params"], t["distance"], marker=".", lw=1, color=colors[t["width"]],
+            label=f"pruned from h = {t['width']}")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("remaining parameters")
+ax.set_ylabel("learning distance")
+ax.legend(loc="lower right", ncol=2)
+check_legible(fig)
+plt.show()
+
+# %% tags=["nbval-check-output"]
+peak_dist = ws[int(np.argmax(dist_m.mean(axis=0)))]
+print(f"dense networks: largest mean learning distance at h = {peak_dist} "
+      f"(IT h = {found.threshold})")
+for t in pick(mode="finetune", final=True):
+    i = int(np.argmax(t["distance"]))
+    print(f"from h = {t['width']:>3}: largest at level {i + 1} ({t['params'][i]:,.0f} "
+          f"parameters), test error there {t['test'][i]:.3f}")
+
+# %% [markdown]
+# ## Do trajectories from different widths end at comparable sizes?
+#
+# {cite:t}`arora2023quantifying` report that IMP from starting widths over orders of
+# magnitude reaches networks of comparable size. The measure here: the fewest remaining
+# parameters whose test error is within the margin of the trajectory's best
+# (`threshold.compact_size`); sizes are *comparable* when they span less than a factor of
+# 2 while the starting sizes span more than a factor of 4.
+
+# %% tags=["nbval-check-output"]
+finals = pick(mode="finetune", final=True)
+compact = {t["width"]: threshold.compact_size(t["params"], t["test"], float(margin(
+    t["test"].min()))) for t in finals}
+starts = [t["start"][0] for t in finals]
+span, start_span = max(compact.values()) / min(compact.values()), max(starts) / min(starts)
+for w, c in compact.items():
+    print(f"from h = {w:>3} ({sweep.mlp_params(w):>7,} parameters): compact size {c:>7,.0f}")
+print(f"compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
+      f"{'comparable' if span < 2 and start_span > 4 else 'not comparable'}")
