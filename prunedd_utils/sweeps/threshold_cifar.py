@@ -107,11 +107,9 @@ def settings(
     stages.check(stage, checkpoints, modes, rewind_epoch, epochs)
     dense = _dense(dataset, widths, seeds, n_train, n_test, label_noise, epochs, lr,
                    batch_size, eval_every, rewind_epoch, data_seed)
-    if stage == "dense":
-        return list(dense.values())
-    decided = stages.plan(dense, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
-                          EXPERIMENT)
-    return stages.prune_runs(dense, decided, checkpoints=checkpoints, modes=modes,
-                             rewind_epoch=rewind_epoch, prune_fraction=prune_fraction,
-                             sparsity=sparsity, retrain_epochs=retrain_epochs,
-                             one_shot_levels=one_shot_levels, random_control=random_control)
+    return stages.stage_runs(
+        stage, dense, EXPERIMENT, widths=widths, seeds=seeds, widths_to_prune=widths_to_prune,
+        ratios=ratios, prune_seeds=prune_seeds, tol=tol, checkpoints=checkpoints, modes=modes,
+        rewind_epoch=rewind_epoch, prune_fraction=prune_fraction, sparsity=sparsity,
+        retrain_epochs=retrain_epochs, one_shot_levels=one_shot_levels,
+        random_control=random_control)

@@ -112,6 +112,16 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
     return {"threshold": found, "widths": chosen, "center": center, "checkpoints": picks}
 
 
+def stage_runs(stage: str, dense: dict, experiment: str, *, widths, seeds, widths_to_prune,
+               ratios, prune_seeds, tol, **prune) -> list[RunSettings]:
+    """The runs of ``stage``: the dense runs, or the prune stage's runs (:func:`plan`, then
+    :func:`prune_runs` with the keyword arguments ``prune``)."""
+    if stage == "dense":
+        return list(dense.values())
+    decided = plan(dense, widths, seeds, widths_to_prune, ratios, prune_seeds, tol, experiment)
+    return prune_runs(dense, decided, **prune)
+
+
 def plan_for(settings, dense, dense_params, experiment: str, params: dict) -> dict:
     """:func:`plan` for a threshold sweep called with ``params``: ``settings`` is the
     sweep's settings function (its defaults fill in), ``dense`` its dense-runs builder,
