@@ -82,10 +82,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from prunedd_utils import runs, threshold
+from prunedd_utils import runs, threshold, threshold_results
 from prunedd_utils.plotting import COLORS, TARGET_COLORS, check_legible, use_style
 from prunedd_utils.sweeps import threshold_mnist1d as sweep
-from prunedd_utils.sweeps import threshold_stages as stages
 
 use_style()
 params = dict(widths=widths, seeds=seeds, n_train=n_train, n_test=n_test,
@@ -94,24 +93,8 @@ params = dict(widths=widths, seeds=seeds, n_train=n_train, n_test=n_test,
               ratios=ratios, prune_seeds=prune_seeds, prune_fraction=prune_fraction,
               sparsity=sparsity, retrain_epochs=retrain_epochs,
               one_shot_levels=one_shot_levels, tol=tol)
-
-
-def stored(settings, stage):
-    """The stored rows of one stage; an error naming the command when runs are missing."""
-    rows = runs.sweep(settings, experiment, run=train_missing, progress=False)
-    if len(rows) < len(settings):
-        extra = "" if stage == "dense" else " -p stage=prune"
-        raise RuntimeError(
-            f"{len(settings) - len(rows)} of {len(settings)} runs of the {stage} stage are not"
-            f" stored: train them with `python -m prunedd_utils sweep {experiment}{extra}`"
-            " (or set train_missing = True)")
-    return rows
-
-
-dense_rows = stored(sweep.settings(stage="dense", **params), "dense")
-pruned_settings = sweep.settings(stage="prune", **params)
-pruned_rows = stored(pruned_settings, "prune")
-plan = sweep.plan(**params)
+study = threshold_results.load(sweep, params, experiment, run=train_missing)
+plan = study.plan
 n_test_signals = n_test or 1000
 se_unit = np.sqrt(2) * 2  # the book's margin: 2 x sqrt(2) binomial standard errors
 
@@ -180,10 +163,7 @@ glue("th_rewind", rewind_epoch, display=False)
 # band from the lowest to the highest seed.
 
 # %%
-ws = sorted(widths)
-n_params = np.array([sweep.mlp_params(w) for w in ws])
-test_m = np.array(runs.seed_matrix(dense_rows, "width", "test_err", ws, seeds))
-train_m = np.array(runs.seed_matrix(dense_rows, "width", "train_err", ws, seeds))
+ws, n_params, test_m, train_m = study.widths, study.params, study.test, study.train
 found = plan["threshold"]
 
 
@@ -196,7 +176,7 @@ def band(ax, x, m, color, ls="-", label=None, marker="o"):
 fig, ax = plt.subplots(figsize=(7.0, 4.0))
 band(ax, n_params, test_m, COLORS["dense"], label="test error")
 band(ax, n_params, train_m, COLORS["dense"], ls="--", label="train error (noisy labels)")
-ax.axvline(sweep.mlp_params(found.threshold), color="tab:red", lw=1, ls=":",
+ax.axvline(study.params_of(found.threshold), color="tab:red", lw=1, ls=":",
            label=f"IT, h = {found.threshold}")
 ax.set_xscale("log")
 ax.set_xlabel("parameters of the dense network")
@@ -207,7 +187,7 @@ plt.show()
 
 # %% tags=["nbval-check-output"]
 print(f"IT (mean final train error < {tol}): h = {found.threshold} "
-      f"({sweep.mlp_params(found.threshold):,} parameters); per seed: "
+      f"({study.params_of(found.threshold):,} parameters); per seed: "
       f"{', '.join(str(t) for t in found.seed_thresholds)}")
 if found.peak_width is None:
     print("no test-error peak by the rule (no rise and fall above 0.01)")
@@ -229,6 +209,7 @@ glue("th_peak", "none" if found.peak_width is None else found.peak_width, displa
 
 # %%
 def history(width, seed=0):
+    """The stored metrics of the dense run of ``width`` and ``seed``."""
     s = next(s for s in sweep.settings(stage="dense", **params)
              if s.width == width and s.seed == seed)
     return runs.Run(s, experiment).metrics()
@@ -268,45 +249,17 @@ for (w, seed), p in plan["checkpoints"].items():
 # (open circle), on the dense DD curve (black, mean over seeds).
 
 # %%
-def start_point(s, m_dense):
-    """(parameters, test error, train error) of the dense network a run prunes."""
-    if s.prune_at == -1:
-        f = m_dense["final"]
-    else:
-        f = next(e for e in m_dense["history"] if e["epoch"] == s.prune_at)
-    return sweep.mlp_params(s.width), f["test_err"], f["train_err"]
-
-
-def checkpoint_name(s):
-    epochs_at = plan["checkpoints"][(s.width, s.seed)].epochs()
-    at = s.epochs if s.prune_at == -1 else s.prune_at
-    return "+".join(k for k, e in epochs_at.items() if e == at)
-
-
-trajectories = []
-for s in pruned_settings:
-    m = runs.Run(s, experiment).metrics()
-    p, test = threshold.trajectory(m)
-    _, train = threshold.trajectory(m, key="train_err")
-    _, dist = threshold.trajectory(m, key="distance_kept")
-    trajectories.append(dict(
-        width=s.width, seed=s.seed, mode=stages.mode_of(s), checkpoint=checkpoint_name(s),
-        final=s.prune_at == -1, params=p, test=test, train=train, distance=dist,
-        start=start_point(s, runs.Run(s.dense(), experiment).metrics())))
-
-
-def pick(**equal):
-    return [t for t in trajectories if all(t[k] == v for k, v in equal.items())]
+pick = study.pick
 
 
 def trajectory_panel(ax, key, title):
     band(ax, n_params, test_m if key == "test" else train_m, COLORS["dense"], marker="")
     for t in pick(mode="finetune", final=True):
-        x0, test0, train0 = t["start"]
+        x0, test0, train0 = t.start
         y0 = test0 if key == "test" else train0
-        ax.plot([x0, *t["params"]], [y0, *t[key]], marker=".", ms=4, lw=1,
-                color=colors[t["width"]], label=f"from h = {t['width']}")
-        ax.plot(x0, y0, "o", mfc="none", color=colors[t["width"]])
+        ax.plot([x0, *t.params], [y0, *getattr(t, key)], marker=".", ms=4, lw=1,
+                color=colors[t.width], label=f"from h = {t.width}")
+        ax.plot(x0, y0, "o", mfc="none", color=colors[t.width])
     ax.set_xscale("log")
     ax.set_title(title)
 
@@ -334,16 +287,16 @@ plt.show()
 dense_mean = test_m.mean(axis=0)
 summary = {}
 for t in pick(mode="finetune"):
-    _, e0, _ = t["start"]
-    best = float(t["test"].min())
+    _, e0, _ = t.start
+    best = float(t.test.min())
     mg = float(margin(e0))
-    fast = next((i + 1 for i, e in enumerate(t["test"]) if e < e0 - mg), None)
-    r = threshold.retrace(t["params"], t["test"], n_params, test_m, min_change=max(0.01, mg))
+    fast = next((i + 1 for i, e in enumerate(t.test) if e < e0 - mg), None)
+    r = threshold.retrace(t.params, t.test, n_params, test_m, min_change=max(0.01, mg))
     where = ("outside the dense range" if np.isnan(r.mean_gap) else "follows"
              if abs(r.mean_gap) <= mg else "below" if r.mean_gap < 0 else "above")
-    summary[(t["width"], t["checkpoint"])] = dict(recovery=best - e0, fast=fast, retrace=r,
+    summary[(t.width, t.checkpoint)] = dict(recovery=best - e0, fast=fast, retrace=r,
                                                   where=where)
-    print(f"h = {t['width']:>3} ({t['checkpoint']:>13}): start {e0:.3f}, best {best:.3f} "
+    print(f"h = {t.width:>3} ({t.checkpoint:>13}): start {e0:.3f}, best {best:.3f} "
           f"({best - e0:+.3f}, {'recovers at level ' + str(fast) if fast else 'no recovery'})"
           f"; gap to the dense curve {r.mean_gap:+.3f} ({where}); sparse DD "
           f"{'yes' if r.pruned and r.pruned.holds else 'no'}, through the dense peak "
@@ -357,12 +310,12 @@ for t in pick(mode="finetune"):
 # `threshold.sparse_threshold`), compared with the dense IT's parameter count.
 
 # %% tags=["nbval-check-output"]
-dense_it = sweep.mlp_params(found.threshold)
+dense_it = study.params_of(found.threshold)
 for t in pick(mode="finetune"):
-    sp = threshold.sparse_threshold(t["params"], t["train"], tol)
+    sp = threshold.sparse_threshold(t.params, t.train, tol)
     text = ("does not fit the labels at its first level" if sp is None
             else f"fits down to {sp:,.0f} parameters ({sp / dense_it:.2f} x the dense IT)")
-    print(f"h = {t['width']:>3} ({t['checkpoint']:>13}): {text}")
+    print(f"h = {t.width:>3} ({t.checkpoint:>13}): {text}")
 
 # %% [markdown]
 # ## The retraining modes and the controls, at the threshold
@@ -374,19 +327,19 @@ for t in pick(mode="finetune"):
 # %% tags=["nbval-check-output"]
 def imp_error_at(t):
     """The fine-tuned IMP error of ``t``'s checkpoint at ``t``'s (one-shot) size, or '-'."""
-    imp = pick(width=t["width"], checkpoint=t["checkpoint"], mode="finetune")
-    hit = [u["test"][j] for u in imp for j in np.flatnonzero(u["params"] == t["params"][-1])]
+    imp = pick(width=t.width, checkpoint=t.checkpoint, mode="finetune")
+    hit = [u.test[j] for u in imp for j in np.flatnonzero(u.params == t.params[-1])]
     return f"{hit[0]:.3f}" if hit else "-"
 
 
 for t in pick(width=plan["center"]):
-    if t["mode"] == "one_shot":
-        print(f"{t['checkpoint']:>13} one-shot to {t['params'][-1]:>7,.0f} parameters: "
-              f"{t['test'][-1]:.3f} (IMP fine-tuned at that size: {imp_error_at(t)})")
+    if t.mode == "one_shot":
+        print(f"{t.checkpoint:>13} one-shot to {t.params[-1]:>7,.0f} parameters: "
+              f"{t.test[-1]:.3f} (IMP fine-tuned at that size: {imp_error_at(t)})")
     else:
-        print(f"{t['checkpoint']:>13} {t['mode']:>14}: best {t['test'].min():.3f} at "
-              f"{t['params'][int(np.argmin(t['test']))]:>7,.0f} parameters, sparsest "
-              f"{t['test'][-1]:.3f} at {t['params'][-1]:,.0f}")
+        print(f"{t.checkpoint:>13} {t.mode:>14}: best {t.test.min():.3f} at "
+              f"{t.params[int(np.argmin(t.test))]:>7,.0f} parameters, sparsest "
+              f"{t.test[-1]:.3f} at {t.params[-1]:,.0f}")
 
 # %% [markdown]
 # ## How far the weights travel
@@ -396,12 +349,12 @@ for t in pick(width=plan["center"]):
 # and of the dense networks.
 
 # %%
-dist_m = np.array(runs.seed_matrix(dense_rows, "width", "distance", ws, seeds))
+dist_m = study.distance
 fig, ax = plt.subplots(figsize=(7.0, 4.0))
 band(ax, n_params, dist_m, COLORS["dense"], label="dense")
 for t in pick(mode="finetune", final=True):
-    ax.plot(t["params"], t["distance"], marker=".", lw=1, color=colors[t["width"]],
-            label=f"pruned from h = {t['width']}")
+    ax.plot(t.params, t.distance, marker=".", lw=1, color=colors[t.width],
+            label=f"pruned from h = {t.width}")
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("remaining parameters")
@@ -415,9 +368,9 @@ peak_dist = ws[int(np.argmax(dist_m.mean(axis=0)))]
 print(f"dense networks: largest mean learning distance at h = {peak_dist} "
       f"(IT h = {found.threshold})")
 for t in pick(mode="finetune", final=True):
-    i = int(np.argmax(t["distance"]))
-    print(f"from h = {t['width']:>3}: largest at level {i + 1} ({t['params'][i]:,.0f} "
-          f"parameters), test error there {t['test'][i]:.3f}")
+    i = int(np.argmax(t.distance))
+    print(f"from h = {t.width:>3}: largest at level {i + 1} ({t.params[i]:,.0f} "
+          f"parameters), test error there {t.test[i]:.3f}")
 
 # %% [markdown]
 # ## Do trajectories from different widths end at comparable sizes?
@@ -430,11 +383,11 @@ for t in pick(mode="finetune", final=True):
 
 # %% tags=["nbval-check-output"]
 finals = pick(mode="finetune", final=True)
-compact = {t["width"]: threshold.compact_size(t["params"], t["test"], float(margin(
-    t["test"].min()))) for t in finals}
-starts = [t["start"][0] for t in finals]
+compact = {t.width: threshold.compact_size(t.params, t.test, float(margin(
+    t.test.min()))) for t in finals}
+starts = [t.start[0] for t in finals]
 span, start_span = max(compact.values()) / min(compact.values()), max(starts) / min(starts)
 for w, c in compact.items():
-    print(f"from h = {w:>3} ({sweep.mlp_params(w):>7,} parameters): compact size {c:>7,.0f}")
+    print(f"from h = {w:>3} ({study.params_of(w):>7,} parameters): compact size {c:>7,.0f}")
 print(f"compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
       f"{'comparable' if span < 2 and start_span > 4 else 'not comparable'}")

@@ -3,9 +3,10 @@ ResNet-20s with synthetic CIFAR-10 and CIFAR-100 files (the real data sets are n
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from prunedd_utils import sweeps, threshold
+from prunedd_utils import sweeps, threshold, threshold_results
 from prunedd_utils.neural import models, synthetic
 from prunedd_utils.runs import sweep
 from prunedd_utils.sweeps import threshold_cifar, threshold_stages
@@ -48,8 +49,8 @@ def test_tiny_study_runs_both_stages_on_cifar10(store):
     dense = sweeps.settings(EXP, "tiny")
     with pytest.raises(ValueError, match="needs the stored dense runs"):
         sweeps.settings(EXP, "tiny", stage="prune")
-    rows = sweep(dense, EXP, progress=False)
-    assert len(rows) == 6 and all(r["status"] == "done" for r in rows)
+    dense_rows = sweep(dense, EXP, progress=False)
+    assert len(dense_rows) == 6 and all(r["status"] == "done" for r in dense_rows)
     decided = threshold_cifar.plan(**tiny)
     it = decided["threshold"].threshold
     assert decided["widths"] == (it,)
@@ -67,6 +68,20 @@ def test_tiny_study_runs_both_stages_on_cifar10(store):
     total = threshold_stages.prunable(pruned[0])
     one_shot = next(r for r in rows if r["keep"])
     assert one_shot["kept"] == threshold.imp_counts(total, 1 / 3, levels)[0]
+
+    study = threshold_results.load(threshold_cifar, tiny)
+    assert study.widths == [1, 2, 4] and study.seeds == [0, 1]
+    assert study.test.shape == study.train.shape == study.distance.shape == (2, 3)
+    assert study.params.tolist() == [models.resnet20_parameter_count(k) for k in (1, 2, 4)]
+    assert len(study.trajectories) == len(pruned) and study.plan["widths"] == (it,)
+    (ft,) = study.pick(mode="finetune")
+    dense_final = next(r for r in dense_rows if r["width"] == it and r["seed"] == 0)
+    assert ft.final and ft.checkpoint.endswith("final")
+    assert ft.start == (study.params_of(it), dense_final["test_err"], dense_final["train_err"])
+    assert len(ft.params) == levels and np.all(np.diff(ft.params) < 0)
+    assert np.all(ft.distance > 0)
+    with pytest.raises(RuntimeError, match="-p stage=prune"):
+        threshold_results.load(threshold_cifar, dict(tiny, retrain_epochs=2))
 
 
 @pytest.mark.slow

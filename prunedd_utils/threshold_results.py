@@ -1,0 +1,135 @@
+"""A threshold sweep's stored runs, as the threshold chapter reads them.
+
+:func:`load` gathers both stages of a threshold sweep (``sweeps.threshold_mnist1d`` or
+``sweeps.threshold_cifar``) into a :class:`Study`: the dense width sweep as seed-by-width
+matrices against parameter count, what the prune stage planned (the interpolation
+threshold, the widths, the checkpoints), and every pruned run as a :class:`Trajectory`
+with the dense network it started from. The rules applied to them live in
+:mod:`prunedd_utils.threshold`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+
+from . import threshold
+from .runs import Run, seed_matrix, sweep
+from .sweeps import threshold_stages as stages
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One pruned run: per level, the remaining parameters and its errors after retraining.
+
+    ``mode``: ``finetune``, ``rewind_weights``, ``rewind_lr``, ``random`` or ``one_shot``
+    (``threshold_stages.mode_of``); ``checkpoint``: the names of the checkpoint it prunes
+    (``"final"``, ``"optimum"``, ``"interpolation+final"``, ...); ``final``: it prunes the
+    final weights. ``start``: (parameters, test error, training error) of the dense network
+    it prunes (test error None when that epoch was not evaluated).
+    """
+
+    width: int
+    seed: int
+    mode: str
+    checkpoint: str
+    final: bool
+    params: np.ndarray
+    test: np.ndarray
+    train: np.ndarray
+    distance: np.ndarray
+    start: tuple
+
+
+@dataclass(frozen=True)
+class Study:
+    """Both stages of a threshold sweep (see :func:`load`).
+
+    ``widths`` (increasing) and ``seeds`` of the dense sweep; ``params``: parameters per
+    width; ``test``, ``train``, ``distance``: final test error, training error (on the
+    labels trained on) and learning distance, shape (seeds, widths); ``plan``: what the
+    prune stage decided (``threshold_stages.plan``); ``trajectories``: every pruned run.
+    """
+
+    widths: list
+    seeds: list
+    params: np.ndarray
+    test: np.ndarray
+    train: np.ndarray
+    distance: np.ndarray
+    plan: dict
+    trajectories: list = field(default_factory=list)
+
+    def pick(self, **equal) -> list[Trajectory]:
+        """The trajectories whose fields equal the given values (``pick(mode="finetune")``)."""
+        return [t for t in self.trajectories
+                if all(getattr(t, k) == v for k, v in equal.items())]
+
+    def params_of(self, width: int) -> int:
+        """Parameters of the dense network of ``width``."""
+        return int(self.params[self.widths.index(width)])
+
+
+def _stored(settings, experiment: str, stage: str, run: bool, name: str) -> list[dict]:
+    rows = sweep(settings, experiment, run=run, progress=False)
+    if len(rows) < len(settings):
+        extra = "" if stage == "dense" else " -p stage=prune"
+        raise RuntimeError(
+            f"{len(settings) - len(rows)} of {len(settings)} runs of the {stage} stage are not"
+            f" stored: train them with `python -m prunedd_utils sweep {name}{extra}`")
+    return rows
+
+
+def _start(s, dense_metrics: dict, params: int) -> tuple:
+    if s.prune_at == -1:
+        at = dense_metrics["final"]
+    else:
+        at = next(e for e in dense_metrics["history"] if e["epoch"] == s.prune_at)
+    return params, at.get("test_err"), at.get("train_err")
+
+
+def _checkpoint(s, plan: dict) -> str:
+    epochs_at = plan["checkpoints"][(s.width, s.seed)].epochs()
+    at = s.epochs if s.prune_at == -1 else s.prune_at
+    return "+".join(k for k, e in epochs_at.items() if e == at)
+
+
+def _trajectory(s, experiment: str, plan: dict, params: int) -> Trajectory:
+    m = Run(s, experiment).metrics()
+    p, test = threshold.trajectory(m)
+    _, train = threshold.trajectory(m, key="train_err")
+    _, dist = threshold.trajectory(m, key="distance_kept")
+    dense = Run(s.dense(), experiment).metrics()
+    return Trajectory(width=s.width, seed=s.seed, mode=stages.mode_of(s),
+                      checkpoint=_checkpoint(s, plan), final=s.prune_at == -1, params=p,
+                      test=test, train=train, distance=dist, start=_start(s, dense, params))
+
+
+def load(module: ModuleType, params: dict, experiment: str | None = None,
+         run: bool = False) -> Study:
+    """The stored runs of threshold sweep ``module`` called with ``params``, both stages.
+
+    ``experiment`` defaults to the sweep's folder; ``run=True`` trains what is missing
+    (first the dense stage, then the prune stage it plans). RuntimeError naming the command
+    when runs are missing and ``run`` is False.
+    """
+    experiment = experiment or module.EXPERIMENT
+    name = module.__name__.rsplit(".", 1)[-1]
+    dense = _stored(module.settings(stage="dense", **params), experiment, "dense", run, name)
+    pruned = module.settings(stage="prune", **params)
+    _stored(pruned, experiment, "prune", run, name)
+    plan = module.plan(**params)
+    widths = sorted({r["width"] for r in dense})
+    seeds = sorted({r["seed"] for r in dense})
+    by_width = {r["width"]: r["params"] for r in dense}
+    n_params = np.array([by_width[w] for w in widths], dtype=float)
+
+    def matrix(key):
+        return np.array(seed_matrix(dense, "width", key, widths, seeds), dtype=float)
+
+    return Study(widths=widths, seeds=seeds, params=n_params, test=matrix("test_err"),
+                 train=matrix("train_err"), distance=matrix("distance"), plan=plan,
+                 trajectories=[_trajectory(s, experiment, plan, by_width[s.width])
+                               for s in pruned])
