@@ -63,6 +63,8 @@ retrain_epochs = 100  # retraining epochs per level
 one_shot_levels = [3, 7, 10, 14]  # one-shot pruning straight to these levels' counts
 tol = 0.005  # training error below this counts as zero (fits the training labels)
 experiment = "threshold_mnist1d"  # folder under results/ holding the runs
+cifar_preset = "cpu"  # preset of the CIFAR-10 study (sweep threshold_cifar): cpu, tiny, gpu
+cifar_experiment = "threshold_cifar"  # folder under results/ holding its runs
 train_missing = False  # True: train the runs that are not stored (hours on a CPU)
 
 # %% [markdown]
@@ -84,6 +86,7 @@ from myst_nb import glue
 
 from prunedd_utils import runs, threshold, threshold_results
 from prunedd_utils.plotting import COLORS, TARGET_COLORS, check_legible, use_style
+from prunedd_utils.sweeps import threshold_cifar
 from prunedd_utils.sweeps import threshold_mnist1d as sweep
 
 use_style()
@@ -96,14 +99,6 @@ params = dict(widths=widths, seeds=seeds, n_train=n_train, n_test=n_test,
 study = threshold_results.load(sweep, params, experiment, run=train_missing)
 plan = study.plan
 n_test_signals = n_test or 1000
-se_unit = np.sqrt(2) * 2  # the book's margin: 2 x sqrt(2) binomial standard errors
-
-
-def margin(err):
-    """2 sqrt(2) binomial standard errors of a test error: two runs differ beyond it."""
-    return se_unit * np.sqrt(err * (1 - err) / n_test_signals)
-
-
 glue("th_seeds", len(seeds), display=False)
 glue("th_widths", len(widths), display=False)
 glue("th_noise", f"{label_noise:.0%}", display=False)
@@ -160,43 +155,53 @@ glue("th_rewind", rewind_epoch, display=False)
 #
 # The figure shows the final test error (solid) and training error on the noisy labels
 # (dashed) of the dense networks against their parameter count, the mean over seeds with a
-# band from the lowest to the highest seed.
+# band from the lowest to the highest seed, and the IT (dotted). The same functions draw
+# and report the CIFAR-10 study at the end of the chapter.
 
 # %%
-ws, n_params, test_m, train_m = study.widths, study.params, study.test, study.train
-found = plan["threshold"]
-
-
 def band(ax, x, m, color, ls="-", label=None, marker="o"):
     """Mean over the rows of ``m`` (seeds) with a min-max band."""
     ax.plot(x, m.mean(axis=0), ls=ls, marker=marker, ms=3, color=color, label=label)
     ax.fill_between(x, m.min(axis=0), m.max(axis=0), color=color, alpha=0.2, lw=0)
 
 
-fig, ax = plt.subplots(figsize=(7.0, 4.0))
-band(ax, n_params, test_m, COLORS["dense"], label="test error")
-band(ax, n_params, train_m, COLORS["dense"], ls="--", label="train error (noisy labels)")
-ax.axvline(study.params_of(found.threshold), color="tab:red", lw=1, ls=":",
-           label=f"IT, h = {found.threshold}")
-ax.set_xscale("log")
-ax.set_xlabel("parameters of the dense network")
-ax.set_ylabel("error")
-ax.legend(loc="upper right")
-check_legible(fig)
-plt.show()
+def dd_figure(st, name="h"):
+    """The dense double descent of study ``st`` against parameters, with its IT."""
+    it = st.plan["threshold"].threshold
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    band(ax, st.params, st.test, COLORS["dense"], label="test error")
+    band(ax, st.params, st.train, COLORS["dense"], ls="--", label="train error (noisy labels)")
+    ax.axvline(st.params_of(it), color="tab:red", lw=1, ls=":", label=f"IT, {name} = {it}")
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters of the dense network")
+    ax.set_ylabel("error")
+    ax.legend(loc="upper right")
+    check_legible(fig)
+    plt.show()
+
+
+def threshold_report(st, tol, name="h"):
+    """Print the IT, the peak with its seed range, and what the prune stage chose."""
+    found = st.plan["threshold"]
+    print(f"IT (mean final train error < {tol}): {name} = {found.threshold} "
+          f"({st.params_of(found.threshold):,} parameters); per seed: "
+          f"{', '.join(str(t) for t in found.seed_thresholds)}")
+    if found.peak_width is None:
+        print("no test-error peak by the rule (no rise and fall above 0.01)")
+    else:
+        print(f"test-error peak: {name} = {found.peak_width}, {found.peak_err:.3f} (range over "
+              f"seeds {found.peak_spread:.3f}); per seed: "
+              f"{', '.join(str(p) for p in found.seed_peaks)}")
+    print(f"double descent by the rule (rise and fall beyond 0.01): {found.holds}")
+    print(f"widths pruned: {', '.join(str(w) for w in st.plan['widths'])}; every checkpoint "
+          f"at {name} = {st.plan['center']}")
+
+
+dd_figure(study)
 
 # %% tags=["nbval-check-output"]
-print(f"IT (mean final train error < {tol}): h = {found.threshold} "
-      f"({study.params_of(found.threshold):,} parameters); per seed: "
-      f"{', '.join(str(t) for t in found.seed_thresholds)}")
-if found.peak_width is None:
-    print("no test-error peak by the rule (no rise and fall above 0.01)")
-else:
-    print(f"test-error peak: h = {found.peak_width}, {found.peak_err:.3f} (range over seeds "
-          f"{found.peak_spread:.3f}); per seed: {', '.join(str(p) for p in found.seed_peaks)}")
-print(f"double descent by the rule (rise and fall beyond 0.01): {found.holds}")
-print(f"widths pruned: {', '.join(str(w) for w in plan['widths'])}; "
-      f"every checkpoint at h = {plan['center']}")
+threshold_report(study, tol)
+found = plan["threshold"]
 glue("th_it", found.threshold, display=False)
 glue("th_peak", "none" if found.peak_width is None else found.peak_width, display=False)
 
@@ -209,20 +214,20 @@ glue("th_peak", "none" if found.peak_width is None else found.peak_width, displa
 
 # %%
 def history(width, seed=0):
-    """The stored metrics of the dense run of ``width`` and ``seed``."""
+    """The stored per-epoch metrics of the dense run of ``width`` and ``seed``."""
     s = next(s for s in sweep.settings(stage="dense", **params)
              if s.width == width and s.seed == seed)
-    return runs.Run(s, experiment).metrics()
+    return runs.Run(s, experiment).metrics()["history"]
 
 
 colors = dict(zip(plan["widths"], TARGET_COLORS, strict=False))
 fig, ax = plt.subplots(figsize=(7.0, 4.0))
 for w in plan["widths"]:
-    h = [e for e in history(w)["history"] if "test_err" in e]
+    h = [e for e in history(w) if "test_err" in e]
     ax.plot([e["epoch"] for e in h], [e["test_err"] for e in h], color=colors[w], lw=1,
             label=f"h = {w}")
 picks = plan["checkpoints"][(plan["center"], prune_seeds[0])]
-h = {e["epoch"]: e for e in history(plan["center"], prune_seeds[0])["history"]}
+h = {e["epoch"]: e for e in history(plan["center"], prune_seeds[0])}
 for name, e in picks.epochs().items():
     ax.plot(e, h[e]["test_err"], "kv", ms=6)
     ax.annotate(name, (e, h[e]["test_err"]), textcoords="offset points", xytext=(0, 8),
@@ -249,73 +254,60 @@ for (w, seed), p in plan["checkpoints"].items():
 # (open circle), on the dense DD curve (black, mean over seeds).
 
 # %%
-pick = study.pick
+def trajectory_figure(st, name="h"):
+    """Fine-tuned IMP trajectories from final weights over the dense curve: (a) test error,
+    (b) training error."""
+    cols = dict(zip(st.plan["widths"], TARGET_COLORS, strict=False))
+    fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
+    for ax, key, title in ((axes[0], "test", "(a) test error"),
+                           (axes[1], "train", "(b) training error on the noisy labels")):
+        band(ax, st.params, getattr(st, key), COLORS["dense"], marker="")
+        for t in st.pick(mode="finetune", final=True):
+            x0, y0 = t.start[0], t.start[1 if key == "test" else 2]
+            ax.plot([x0, *t.params], [y0, *getattr(t, key)], marker=".", ms=4, lw=1,
+                    color=cols[t.width], label=f"from {name} = {t.width}")
+            ax.plot(x0, y0, "o", mfc="none", color=cols[t.width])
+        ax.set_xscale("log")
+        ax.set_title(title)
+    axes[1].set_xlabel("remaining parameters")
+    axes[0].legend(loc="upper right", ncol=2)
+    check_legible(fig)
+    plt.show()
 
 
-def trajectory_panel(ax, key, title):
-    band(ax, n_params, test_m if key == "test" else train_m, COLORS["dense"], marker="")
-    for t in pick(mode="finetune", final=True):
-        x0, test0, train0 = t.start
-        y0 = test0 if key == "test" else train0
-        ax.plot([x0, *t.params], [y0, *getattr(t, key)], marker=".", ms=4, lw=1,
-                color=colors[t.width], label=f"from h = {t.width}")
-        ax.plot(x0, y0, "o", mfc="none", color=colors[t.width])
-    ax.set_xscale("log")
-    ax.set_title(title)
-
-
-fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
-trajectory_panel(axes[0], "test", "(a) test error")
-trajectory_panel(axes[1], "train", "(b) training error on the noisy labels")
-axes[1].set_xlabel("remaining parameters")
-axes[0].legend(loc="upper right", ncol=2)
-check_legible(fig)
-plt.show()
-
-# %% [markdown]
-# **Recovery and retracing: the rules.** For a trajectory with start error $e_0$ (the dense
-# network it prunes), *recovery* is its lowest error over the levels minus $e_0$; it
-# *recovers* when that is below $-m(e_0)$, the margin above, and *how fast* is the first
-# level at which it is. *Retracing*: the gap between the trajectory and the dense curve
-# interpolated (in log parameters) at the same size, averaged over the levels inside the
-# dense range (`threshold.retrace`). The trajectory *follows* the dense curve when the mean
-# gap is within the margin, runs *below* or *above* it otherwise; it *passes through the
-# peak* when it has a double descent of its own (rise and fall beyond the margin) whose
-# peak is within a factor 2 in parameters of the dense peak.
-
-# %% tags=["nbval-check-output"]
-dense_mean = test_m.mean(axis=0)
-summary = {}
-for t in pick(mode="finetune"):
-    _, e0, _ = t.start
-    best = float(t.test.min())
-    mg = float(margin(e0))
-    fast = next((i + 1 for i, e in enumerate(t.test) if e < e0 - mg), None)
-    r = threshold.retrace(t.params, t.test, n_params, test_m, min_change=max(0.01, mg))
-    where = ("outside the dense range" if np.isnan(r.mean_gap) else "follows"
-             if abs(r.mean_gap) <= mg else "below" if r.mean_gap < 0 else "above")
-    summary[(t.width, t.checkpoint)] = dict(recovery=best - e0, fast=fast, retrace=r,
-                                                  where=where)
-    print(f"h = {t.width:>3} ({t.checkpoint:>13}): start {e0:.3f}, best {best:.3f} "
-          f"({best - e0:+.3f}, {'recovers at level ' + str(fast) if fast else 'no recovery'})"
-          f"; gap to the dense curve {r.mean_gap:+.3f} ({where}); sparse DD "
-          f"{'yes' if r.pruned and r.pruned.holds else 'no'}, through the dense peak "
-          f"{'yes' if r.retraces_peak else 'no'}")
+trajectory_figure(study)
 
 # %% [markdown]
-# ## Where sparse networks stop fitting the training labels
-#
-# The sparse IT of a trajectory is its fewest remaining parameters at which every level so
-# far still fits the noisy training labels (training error below {glue:text}`th_tol`,
-# `threshold.sparse_threshold`), compared with the dense IT's parameter count.
+# **Recovery and retracing: the rules** (`threshold_results.findings`). For a trajectory
+# with start error $e_0$ (the dense network it prunes), *recovery* is its lowest error over
+# the levels minus $e_0$; it *recovers* when that is below $-m(e_0)$, the margin above, and
+# *how fast* is the first level at which it is. *Retracing*: the gap between the trajectory
+# and the dense curve interpolated (in log parameters) at the same size, averaged over the
+# levels inside the dense range (`threshold.retrace`). The trajectory *follows* the dense
+# curve when the mean gap is within the margin, runs *below* or *above* it otherwise; it
+# shows a *sparse DD* when it has a rise and fall of its own beyond the margin, and passes
+# *through the dense peak* when that peak is within a factor 2 in parameters of the dense
+# one. The *sparse IT* is the fewest remaining parameters at which every level so far still
+# fits the noisy training labels (training error below {glue:text}`th_tol`,
+# `threshold.sparse_threshold`), as a multiple of the dense IT's parameters.
+
+# %%
+def findings_report(rows, name="h"):
+    """Print each trajectory's recovery, retrace and sparse-IT findings."""
+    for f in rows:
+        rec = (f"recovers at level {f['recovers_at']}" if f["recovers_at"] else "no recovery")
+        fit = ("does not fit at its first level" if f["sparse_it"] is None
+               else f"fits down to {f['sparse_it']:,.0f} parameters"
+               + ("" if f["sparse_it_ratio"] is None else f" ({f['sparse_it_ratio']:.2f} x IT)"))
+        print(f"{name} = {f['width']:>3} ({f['checkpoint']:>13}): start {f['start']:.3f}, best "
+              f"{f['best']:.3f} ({f['recovery']:+.3f}, {rec}); dense curve: {f['where']} "
+              f"(gap {f['mean_gap']:+.3f}); sparse DD {'yes' if f['sparse_dd'] else 'no'}, "
+              f"through the dense peak {'yes' if f['through_peak'] else 'no'}; {fit}")
+
 
 # %% tags=["nbval-check-output"]
-dense_it = study.params_of(found.threshold)
-for t in pick(mode="finetune"):
-    sp = threshold.sparse_threshold(t.params, t.train, tol)
-    text = ("does not fit the labels at its first level" if sp is None
-            else f"fits down to {sp:,.0f} parameters ({sp / dense_it:.2f} x the dense IT)")
-    print(f"h = {t.width:>3} ({t.checkpoint:>13}): {text}")
+found_rows = threshold_results.findings(study, n_test_signals, tol)
+findings_report(found_rows)
 
 # %% [markdown]
 # ## The retraining modes and the controls, at the threshold
@@ -327,12 +319,12 @@ for t in pick(mode="finetune"):
 # %% tags=["nbval-check-output"]
 def imp_error_at(t):
     """The fine-tuned IMP error of ``t``'s checkpoint at ``t``'s (one-shot) size, or '-'."""
-    imp = pick(width=t.width, checkpoint=t.checkpoint, mode="finetune")
+    imp = study.pick(width=t.width, checkpoint=t.checkpoint, mode="finetune")
     hit = [u.test[j] for u in imp for j in np.flatnonzero(u.params == t.params[-1])]
     return f"{hit[0]:.3f}" if hit else "-"
 
 
-for t in pick(width=plan["center"]):
+for t in study.pick(width=plan["center"]):
     if t.mode == "one_shot":
         print(f"{t.checkpoint:>13} one-shot to {t.params[-1]:>7,.0f} parameters: "
               f"{t.test[-1]:.3f} (IMP fine-tuned at that size: {imp_error_at(t)})")
@@ -349,10 +341,9 @@ for t in pick(width=plan["center"]):
 # and of the dense networks.
 
 # %%
-dist_m = study.distance
 fig, ax = plt.subplots(figsize=(7.0, 4.0))
-band(ax, n_params, dist_m, COLORS["dense"], label="dense")
-for t in pick(mode="finetune", final=True):
+band(ax, study.params, study.distance, COLORS["dense"], label="dense")
+for t in study.pick(mode="finetune", final=True):
     ax.plot(t.params, t.distance, marker=".", lw=1, color=colors[t.width],
             label=f"pruned from h = {t.width}")
 ax.set_xscale("log")
@@ -364,10 +355,10 @@ check_legible(fig)
 plt.show()
 
 # %% tags=["nbval-check-output"]
-peak_dist = ws[int(np.argmax(dist_m.mean(axis=0)))]
+peak_dist = study.widths[int(np.argmax(study.distance.mean(axis=0)))]
 print(f"dense networks: largest mean learning distance at h = {peak_dist} "
       f"(IT h = {found.threshold})")
-for t in pick(mode="finetune", final=True):
+for t in study.pick(mode="finetune", final=True):
     i = int(np.argmax(t.distance))
     print(f"from h = {t.width:>3}: largest at level {i + 1} ({t.params[i]:,.0f} "
           f"parameters), test error there {t.test[i]:.3f}")
@@ -381,13 +372,65 @@ for t in pick(mode="finetune", final=True):
 # (`threshold.compact_size`); sizes are *comparable* when they span less than a factor of
 # 2 while the starting sizes span more than a factor of 4.
 
+# %%
+def compact_report(st, rows, name="h"):
+    """Print the compact size of each trajectory from final weights, and the verdict."""
+    finals = [f for f in rows if f["final"]]
+    for f in finals:
+        print(f"from {name} = {f['width']:>3} ({st.params_of(f['width']):>7,} parameters): "
+              f"compact size {f['compact']:>7,.0f}")
+    sizes = [f["compact"] for f in finals]
+    starts = [st.params_of(f["width"]) for f in finals]
+    span, start_span = max(sizes) / min(sizes), max(starts) / min(starts)
+    print(f"compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
+          f"{'comparable' if span < 2 and start_span > 4 else 'not comparable'}")
+
+
 # %% tags=["nbval-check-output"]
-finals = pick(mode="finetune", final=True)
-compact = {t.width: threshold.compact_size(t.params, t.test, float(margin(
-    t.test.min()))) for t in finals}
-starts = [t.start[0] for t in finals]
-span, start_span = max(compact.values()) / min(compact.values()), max(starts) / min(starts)
-for w, c in compact.items():
-    print(f"from h = {w:>3} ({study.params_of(w):>7,} parameters): compact size {c:>7,.0f}")
-print(f"compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
-      f"{'comparable' if span < 2 and start_span > 4 else 'not comparable'}")
+compact_report(study, found_rows)
+
+# %% [markdown]
+# ## The medium data set: CIFAR-10
+#
+# The same study at a reduced scale on CIFAR-10 {cite:p}`krizhevsky2009learning` (the
+# sweep `threshold_cifar`, preset {glue:text}`thc_preset`): ResNet-20 of width $k$ (stages
+# of $k$, $2k$, $4k$ channels) at {glue:text}`thc_widths` widths from $k$ = 1, on a seeded
+# subset of {glue:text}`thc_n_train` training images with {glue:text}`thc_noise` of their
+# labels replaced, without augmentation (so that the networks can fit the noisy labels
+# within the budget), trained with Adam at a constant rate of 0.001 for
+# {glue:text}`thc_epochs` epochs, {glue:text}`thc_seeds` seeds, and evaluated on
+# {glue:text}`thc_n_test` test images. The widths around the IT are pruned from their final
+# weights only, by IMP removing a third of the remaining weights per level to 95 %
+# sparsity with {glue:text}`thc_retrain` retraining epochs per level, fine-tuned and with
+# weight rewinding, with random IMP and one-shot pruning as controls. The same rules
+# decide. The hard data set, CIFAR-100, is a `gpu` preset of the same sweep
+# (`--preset gpu_cifar100`), and the stored results do not include it.
+
+# %%
+cifar_params = dict(threshold_cifar.PRESETS[cifar_preset])
+cifar_run = threshold_cifar.settings(**cifar_params)[0]
+cifar_n_test = cifar_run.n_test or 10000
+cifar_tol = cifar_params.get("tol", threshold.TOL)
+cifar = threshold_results.load(threshold_cifar, cifar_params, cifar_experiment,
+                               run=train_missing)
+glue("thc_preset", cifar_preset, display=False)
+glue("thc_widths", len(cifar.widths), display=False)
+glue("thc_n_train", f"{cifar_run.n_train or 50000:,}", display=False)
+glue("thc_noise", f"{cifar_run.label_noise:.0%}", display=False)
+glue("thc_epochs", cifar_run.epochs, display=False)
+glue("thc_seeds", len(cifar.seeds), display=False)
+glue("thc_n_test", f"{cifar_n_test:,}", display=False)
+glue("thc_retrain", threshold_cifar.settings(stage="prune", **cifar_params)[0].retrain_epochs,
+     display=False)
+dd_figure(cifar, "k")
+
+# %% tags=["nbval-check-output"]
+threshold_report(cifar, cifar_tol, "k")
+
+# %%
+trajectory_figure(cifar, "k")
+
+# %% tags=["nbval-check-output"]
+cifar_rows = threshold_results.findings(cifar, cifar_n_test, cifar_tol)
+findings_report(cifar_rows, "k")
+compact_report(cifar, cifar_rows, "k")

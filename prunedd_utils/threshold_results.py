@@ -133,3 +133,52 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
                  train=matrix("train_err"), distance=matrix("distance"), plan=plan,
                  trajectories=[_trajectory(s, experiment, plan, by_width[s.width])
                                for s in pruned])
+
+
+def margin(err, n_test: int):
+    """The book's margin between two test errors: 2 sqrt(2) binomial standard errors of
+    ``err`` on ``n_test`` examples (two single runs differ when further apart)."""
+    err = np.asarray(err, dtype=float)
+    return 2.0 * np.sqrt(2.0) * np.sqrt(err * (1.0 - err) / n_test)
+
+
+def findings(study: Study, n_test: int, tol: float = threshold.TOL,
+             mode: str = "finetune") -> list[dict]:
+    """The chapter's rules applied to each trajectory of ``mode``, one dict per trajectory.
+
+    With ``e0`` the start error and ``m`` = :func:`margin` (``e0``): ``recovery`` = lowest
+    error over the levels - ``e0``; ``recovers_at``: the first level whose error is below
+    ``e0 - m`` (None: it never recovers); ``retrace``: ``threshold.retrace`` against the
+    dense mean curve, with ``min_change`` = max(0.01, m); ``where``: ``follows`` the dense
+    curve (|mean gap| <= m), runs ``below`` or ``above`` it, or ``outside`` its range;
+    ``sparse_dd``: the trajectory has a double descent of its own; ``through_peak``: with
+    its peak within a factor 2 of the dense peak; ``sparse_it``:
+    ``threshold.sparse_threshold`` (None: the first level does not fit) and its ratio to
+    the dense IT's parameters; ``compact``: ``threshold.compact_size`` within the margin
+    of the trajectory's best.
+    """
+    found = study.plan["threshold"]
+    dense_it = None if found is None or found.threshold is None else study.params_of(
+        found.threshold)
+    out = []
+    for t in study.pick(mode=mode):
+        e0 = t.start[1]
+        m = float(margin(e0, n_test))
+        best = float(t.test.min())
+        r = threshold.retrace(t.params, t.test, study.params, study.test,
+                              min_change=max(0.01, m))
+        if np.isnan(r.mean_gap):
+            where = "outside"
+        else:
+            where = "follows" if abs(r.mean_gap) <= m else "below" if r.mean_gap < 0 else "above"
+        sp = threshold.sparse_threshold(t.params, t.train, tol)
+        out.append(dict(
+            width=t.width, checkpoint=t.checkpoint, final=t.final, start=e0, best=best,
+            recovery=best - e0,
+            recovers_at=next((i + 1 for i, e in enumerate(t.test) if e < e0 - m), None),
+            retrace=r, mean_gap=r.mean_gap, where=where,
+            sparse_dd=bool(r.pruned is not None and r.pruned.holds),
+            through_peak=r.retraces_peak, sparse_it=sp,
+            sparse_it_ratio=None if sp is None or dense_it is None else sp / dense_it,
+            compact=threshold.compact_size(t.params, t.test, float(margin(best, n_test)))))
+    return out

@@ -91,3 +91,38 @@ def test_the_hard_data_set_trains_through_the_same_sweep(store):
     (row,) = sweep(runs, EXP, progress=False)
     assert row["status"] == "done" and row["dataset"] == "cifar100"
     assert row["params"] == models.resnet20_parameter_count(1, num_classes=100)
+
+
+def _study(traj_test, traj_train):
+    widths, params = [1, 2, 4, 8], np.array([100.0, 200.0, 400.0, 800.0])
+    test = np.array([[0.50, 0.60, 0.45, 0.35], [0.52, 0.62, 0.47, 0.37]])
+    train = np.array([[0.3, 0.0, 0.0, 0.0], [0.3, 0.0, 0.0, 0.0]])
+    t = threshold_results.Trajectory(
+        width=8, seed=0, mode="finetune", checkpoint="final", final=True,
+        params=np.array([640.0, 512.0, 410.0, 328.0, 262.0, 210.0, 168.0, 134.0, 107.0]),
+        test=np.asarray(traj_test), train=np.asarray(traj_train),
+        distance=np.ones(9), start=(800.0, 0.36, 0.0))
+    plan = {"threshold": threshold.threshold_and_peak(widths, train, test, tol=0.005),
+            "widths": (8,), "center": 2, "checkpoints": {}}
+    return threshold_results.Study(widths=widths, seeds=[0, 1], params=params, test=test,
+                                   train=train, distance=np.ones((2, 4)), plan=plan,
+                                   trajectories=[t])
+
+
+def test_findings_apply_the_stated_rules():
+    assert threshold_results.margin(0.5, 100) == pytest.approx(2 * np.sqrt(2) * 0.05)
+    # a trajectory well below the dense curve, recovering at its first level, with a
+    # double descent of its own (peak at 410 parameters, the dense one at 200: a factor
+    # 2.05, not "through the dense peak"), which fits the labels down to 210 parameters
+    test = [0.30, 0.33, 0.36, 0.34, 0.31, 0.28, 0.27, 0.40, 0.55]
+    train = [0, 0, 0, 0, 0, 0, 0.01, 0.2, 0.4]
+    (f,) = threshold_results.findings(_study(test, train), n_test=1_000_000, tol=0.005)
+    assert f["recovery"] == pytest.approx(0.27 - 0.36) and f["recovers_at"] == 1
+    assert f["where"] == "below" and f["mean_gap"] < 0
+    assert f["sparse_dd"] and not f["through_peak"] and f["retrace"].pruned_peak == 410
+    assert f["sparse_it"] == 210 and f["sparse_it_ratio"] == 210 / 200
+    assert f["compact"] == 168  # the fewest parameters within the (tiny) margin of 0.27
+    # on 100 test examples the margin (0.136 at 0.36) hides the recovery and the sparse
+    # DD, not the gap of -0.16 to the dense curve
+    (g,) = threshold_results.findings(_study(test, train), n_test=100, tol=0.005)
+    assert g["recovers_at"] is None and not g["sparse_dd"] and g["where"] == "below"
