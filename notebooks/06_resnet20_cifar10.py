@@ -202,6 +202,12 @@ plt.show()
 # %% tags=["nbval-check-output"]
 WORD = {"lower": "beats", "higher": "loses to", "tie": "ties"}
 
+
+def pct(e):
+    """An error as a percentage for the prose."""
+    return f"{100 * e:.1f} %"
+
+
 for b in base_widths:
     base = base_errors(b)
     cand = runs.select(rows, prune="magnitude", base_width=b)
@@ -218,8 +224,10 @@ for b in base_widths:
         print(f"      against the base trained {budget_epochs} epochs ({e.b:.3f}): "
               f"{WORD[e.outcome]}")
         glue(f"r20_budget_{b}", WORD[e.outcome], display=False)
-    glue(f"r20_base_{b}", c.b, display=False)
-    glue(f"r20_best_{b}", c.a, display=False)
+        glue(f"r20_budget_err_{b}", pct(e.b), display=False)
+    glue(f"r20_base_{b}", pct(c.b), display=False)
+    glue(f"r20_best_{b}", pct(c.a), display=False)
+    glue(f"r20_widest_{b}", WORD[w.outcome], display=False)
     glue(f"r20_best_from_{b}", best["width"], display=False)
     glue(f"r20_verdict_{b}", WORD[c.outcome], display=False)
 
@@ -261,8 +269,11 @@ pairs = [(r, m) for r in runs.select(rows, prune="random")
          for m in runs.select(rows, prune="magnitude", base_width=r["base_width"],
                               width=r["width"])]
 worse = sum(r["test_err"] - m["test_err"] > 2 * np.sqrt(2) * se(m["test_err"]) for r, m in pairs)
+gap = float(np.mean([r["test_err"] - m["test_err"] for r, m in pairs]))
 print(f"random pruning worse than magnitude: {worse} of {len(pairs)} pairs "
-      f"(mean gap {np.mean([r['test_err'] - m['test_err'] for r, m in pairs]):+.3f})")
+      f"(mean gap {gap:+.3f})")
+glue("r20_random_worse", f"{worse} of {len(pairs)}", display=False)
+glue("r20_random_gap", f"{100 * gap:+.1f}", display=False)
 for b in random_bases:
     x, y = runs.curve(rows, "width", "test_err", prune="random", base_width=b)
     print(f"  random, k={b}: {' '.join(f'{e:.3f}' for e in y)} for k' = {x}")
@@ -270,11 +281,16 @@ mag = runs.select(rows, prune="magnitude")
 ratio = min(r["pruned_test_err"] / r["test_err"] for r in mag)
 print(f"no retraining far higher (>= 1.5x at every parent): "
       f"{'holds' if ratio >= 1.5 else 'does not hold'} (smallest ratio {ratio:.2f})")
+glue("r20_noretrain", "holds" if ratio >= 1.5 else "does not hold", display=False)
+glue("r20_noretrain_ratio", f"{ratio:.1f}", display=False)
+falling = []
 for b in base_widths:
     x, y = runs.curve(rows, "width", "pruned_test_err", prune="magnitude", base_width=b)
     falls = y[0] - y[-1] > 2 * np.sqrt(2) * se(y[0])
     print(f"  k={b}: not retrained {y[0]:.3f} (k'={x[0]}) -> {y[-1]:.3f} (k'={x[-1]}): "
           f"{'falls' if falls else 'does not fall'} with width")
+    falling.append(bool(falls))
+glue("r20_noretrain_falls", f"{sum(falling)} of {len(falling)}", display=False)
 
 # %% [markdown]
 # ## Where the networks fit their training data
@@ -286,19 +302,21 @@ for b in base_widths:
 # for the pruned networks, and otherwise the lowest training error reached.
 
 # %% tags=["nbval-check-output"]
-def fit_report(name, x, t):
+def fit_report(name, key, x, t):
+    """Print (and glue as ``r20_fit_<key>``) the narrowest width fitting to 1 %."""
     hit = next((w for w, e in zip(x, t, strict=True) if e < 0.01), None)
     if hit is None:
         print(f"{name}: no width fits to 1 % (lowest train error {min(t):.3f} at "
               f"k'={x[int(np.argmin(t))]})")
     else:
         print(f"{name}: train error below 1 % from k'={hit}")
+    glue(f"r20_fit_{key}", "no width" if hit is None else f"$k'$ = {hit}", display=False)
 
 
-fit_report("dense", *runs.curve(rows, "width", "train_err", prune="none", seed=0,
-                                epochs=epochs))
+fit_report("dense", "dense", *runs.curve(rows, "width", "train_err", prune="none", seed=0,
+                                         epochs=epochs))
 for b in base_widths:
-    fit_report(f"pruned to k={b}",
+    fit_report(f"pruned to k={b}", b,
                *runs.curve(rows, "width", "train_err", prune="magnitude", base_width=b))
 
 # %% [markdown]
