@@ -5,9 +5,10 @@ augmentation, evaluation on the full test set) trained eagerly for a few epochs 
 pipeline, on the torch threads of this process. The same run with ``compile=True``
 (inductor, default mode) pays a one-time cost: each new input shape (the full batches, the
 last short batch, the evaluation batches) and mode (training, evaluation) compiles once.
-The script prints the seconds per training epoch of each (median over the epochs between the
-first and the last, which alone evaluate), the compiled run's extra time (the one-time cost), the speed-up, and the number of epochs after which compilation has paid for itself,
-against the preset's epochs.
+The script prints the seconds per training epoch of each (median over the epochs between
+the first and the last, which alone evaluates), the compiled run's extra time (the one-time
+cost), the speed-up, and the number of epochs after which compilation has paid for
+itself, against the preset's epochs.
 
 Run: ``PRUNEDD_DATA_ROOT=... OMP_NUM_THREADS=1 python benchmarks/bench_compile.py``
 (``--epochs``: epochs of each timed run, default 5; ``--width``: default the preset's widest).
