@@ -131,8 +131,8 @@ if len(rows) < len(settings):
 # says) with its schedule started again, for {glue:text}`r20_retrain_epochs` epochs, with
 # the pruned weights held at exactly zero. Retraining for half as long as the dense
 # training is the budget's choice: it halves the cost of the pruned runs, which are most of
-# the sweep, and a pruned network starts from weights that already fit the data (the
-# `gpu` preset retrains as long as it trains).
+# the sweep, and a pruned network starts from the trained weights it kept rather than from
+# scratch (the `gpu` preset retrains as long as it trains).
 #
 # *Pruning.* Global magnitude pruning of all convolution and linear weights (not biases or
 # batch-norm parameters) to exactly $N_k$, the number of such weights of the base network
@@ -151,6 +151,11 @@ budget = runs.select(rows, prune="none", epochs=budget_epochs)
 print(f"{len(rows)} runs: {len(dense)} dense, {len(pruned)} pruned, "
       f"{len(rows) - len(dense) - len(pruned) - len(budget)} extra seeds of the bases, "
       f"{len(budget)} equal-budget bases ({budget_epochs} epochs)")
+hours = sum(r["seconds"] for r in rows) / 3600
+stored = [runs.Run(s, experiment).metrics() for s in settings]
+devices = sorted({f"{m['device']} ({m['threads']} thread(s) per run)" for m in stored})
+print(f"{hours:.1f} h of training, summed over the runs, on {', '.join(devices)}")
+glue("r20_hours", f"{hours:.1f}", display=False)
 print(f"CIFAR-10: {n_train} training images, {n_test_images} test images; "
       f"{epochs} epochs ({epochs * -(-n_train // batch_size)} steps) of dense training, "
       f"{retrain_epochs or epochs} of retraining")
