@@ -80,14 +80,17 @@ train_missing = False  # True: train the runs that are not stored (hours on a CP
 # widths around it, the checkpoints), so it can only run after the first.
 
 # %%
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from prunedd_utils import runs, threshold, threshold_results
+from prunedd_utils import runs, threshold_results
 from prunedd_utils.plotting import COLORS, TARGET_COLORS, check_legible, use_style
 from prunedd_utils.sweeps import threshold_cifar
 from prunedd_utils.sweeps import threshold_mnist1d as sweep
+from prunedd_utils.sweeps import threshold_stages as stages
 
 use_style()
 params = dict(widths=widths, seeds=seeds, n_train=n_train, n_test=n_test,
@@ -116,9 +119,10 @@ glue("th_n_test", f"{n_test_signals:,}", display=False)
 # by random ones (the same ones for every run); test labels are clean.
 #
 # *Networks and training.* Fully connected 40–$h$–$h$–10 networks with ReLU, at
-# {glue:text}`th_widths` widths $h$ from 2 to 300, {glue:text}`th_seeds` seeds each, trained
-# by SGD (rate 0.01, momentum 0.9, batch 100) for {glue:text}`th_epochs` epochs at a constant
-# rate, evaluated every epoch. Each run keeps its weights after every epoch up to 10 and
+# {glue:text}`th_widths` widths $h$ from {glue:text}`th_hmin` to {glue:text}`th_hmax`,
+# {glue:text}`th_seeds` seeds each, trained by SGD (rate {glue:text}`th_lr`, momentum
+# {glue:text}`th_momentum`, batch {glue:text}`th_batch`) for {glue:text}`th_epochs` epochs
+# {glue:text}`th_schedule`, evaluated every epoch. Each run keeps its weights after every epoch up to 10 and
 # then about every 20 % of the epochs reached, so that checkpoints can be chosen after
 # training.
 #
@@ -137,11 +141,11 @@ glue("th_n_test", f"{n_test_signals:,}", display=False)
 #   fixed. Retraining modes {cite:p}`renda2020comparing`: *fine-tuning* (from the pruned
 #   weights, at the final rate) and *weight rewinding* (kept weights reset to epoch
 #   {glue:text}`th_rewind`, then trained again). *Learning-rate rewinding* replays the last
-#   epochs' rates, which under a constant rate are the final rate: it is fine-tuning here,
-#   and is not run twice. Controls: random IMP (fine-tuned) and one-shot magnitude pruning
-#   straight to the counts of some IMP levels.
+#   epochs' rates: {glue:text}`th_lr_rewinding`. Controls: random IMP (fine-tuned) and
+#   one-shot magnitude pruning straight to the counts of some IMP levels.
 # - Two test errors **differ** when they are further apart than $2\sqrt{2}$ binomial
-#   standard errors on {glue:text}`th_n_test` test signals (about 3 points at 40 %).
+#   standard errors on {glue:text}`th_n_test` test signals ({glue:text}`th_margin_40`
+#   points at a 40 % error).
 
 # %%
 glue("th_tol", f"{tol}", display=False)
@@ -149,6 +153,21 @@ glue("th_ratios", ", ".join(f"{r:g}" for r in ratios), display=False)
 glue("th_fraction", f"{prune_fraction:.0%}", display=False)
 glue("th_sparsity", f"{sparsity:.0%}", display=False)
 glue("th_rewind", rewind_epoch, display=False)
+glue("th_hmin", min(widths), display=False)
+glue("th_hmax", max(widths), display=False)
+glue("th_lr", f"{lr:g}", display=False)
+glue("th_momentum", f"{momentum:g}", display=False)
+glue("th_batch", batch_size, display=False)
+glue("th_schedule", "at a constant rate" if not milestones else
+     f"with the rate divided by 10 at epoch{'s' if len(milestones) > 1 else ''} "
+     + ", ".join(str(m) for m in milestones), display=False)
+glue("th_lr_rewinding",
+     "a schedule of its own here, run as a third mode" if any(
+         t.mode == "rewind_lr" for t in study.trajectories) else
+     "under this constant rate they are the final rate, so it is fine-tuning here and is "
+     "not run twice", display=False)
+glue("th_margin_40", f"{100 * threshold_results.margin(0.4, n_test_signals):.1f}",
+     display=False)
 
 # %% [markdown]
 # ## Double descent, and where the threshold is
@@ -193,8 +212,10 @@ def threshold_report(st, tol, name="h"):
               f"seeds {found.peak_spread:.3f}); per seed: "
               f"{', '.join(str(p) for p in found.seed_peaks)}")
     print(f"double descent by the rule (rise and fall beyond 0.01): {found.holds}")
-    print(f"widths pruned: {', '.join(str(w) for w in st.plan['widths'])}; every checkpoint "
-          f"at {name} = {st.plan['center']}")
+    center = st.plan["center"]
+    several = len({t.checkpoint for t in st.pick(width=center)}) > 1
+    print(f"widths pruned: {', '.join(str(w) for w in st.plan['widths'])}; "
+          + (f"every checkpoint at {name} = {center}" if several else "final weights"))
 
 
 dd_figure(study)
@@ -220,10 +241,15 @@ def history(width, seed=0):
     return runs.Run(s, experiment).metrics()["history"]
 
 
-colors = dict(zip(plan["widths"], TARGET_COLORS, strict=False))
+def width_colors(ws):
+    """One colour per width, the palette repeated when there are more widths."""
+    return dict(zip(ws, itertools.cycle(TARGET_COLORS)))
+
+
+colors = width_colors(plan["widths"])
 fig, ax = plt.subplots(figsize=(7.0, 4.0))
 for w in plan["widths"]:
-    h = [e for e in history(w) if "test_err" in e]
+    h = [e for e in history(w, prune_seeds[0]) if "test_err" in e]
     ax.plot([e["epoch"] for e in h], [e["test_err"] for e in h], color=colors[w], lw=1,
             label=f"h = {w}")
 picks = plan["checkpoints"][(plan["center"], prune_seeds[0])]
@@ -257,7 +283,7 @@ for (w, seed), p in plan["checkpoints"].items():
 def trajectory_figure(st, name="h"):
     """Fine-tuned IMP trajectories from final weights over the dense curve: (a) test error,
     (b) training error."""
-    cols = dict(zip(st.plan["widths"], TARGET_COLORS, strict=False))
+    cols = width_colors(st.plan["widths"])
     fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
     for ax, key, title in ((axes[0], "test", "(a) test error"),
                            (axes[1], "train", "(b) training error on the noisy labels")):
@@ -394,23 +420,26 @@ compact_report(study, found_rows)
 #
 # The same study at a reduced scale on CIFAR-10 {cite:p}`krizhevsky2009learning` (the
 # sweep `threshold_cifar`, preset {glue:text}`thc_preset`): ResNet-20 of width $k$ (stages
-# of $k$, $2k$, $4k$ channels) at {glue:text}`thc_widths` widths from $k$ = 1, on a seeded
-# subset of {glue:text}`thc_n_train` training images with {glue:text}`thc_noise` of their
-# labels replaced, without augmentation (so that the networks can fit the noisy labels
-# within the budget), trained with Adam at a constant rate of 0.001 for
+# of $k$, $2k$, $4k$ channels) at {glue:text}`thc_widths` widths from $k$ =
+# {glue:text}`thc_kmin` to {glue:text}`thc_kmax`, on a seeded subset of
+# {glue:text}`thc_n_train` training images with {glue:text}`thc_noise` of their labels
+# replaced, without augmentation (so that the networks can fit the noisy labels within the
+# budget), trained with Adam at a constant rate of {glue:text}`thc_lr` for
 # {glue:text}`thc_epochs` epochs, {glue:text}`thc_seeds` seeds, and evaluated on
-# {glue:text}`thc_n_test` test images. The widths around the IT are pruned from their final
-# weights only, by IMP removing a third of the remaining weights per level to 95 %
-# sparsity with {glue:text}`thc_retrain` retraining epochs per level, fine-tuned and with
-# weight rewinding, with random IMP and one-shot pruning as controls. The same rules
+# {glue:text}`thc_n_test` test images every {glue:text}`thc_eval` epochs. The widths
+# around the IT are pruned from {glue:text}`thc_checkpoints` by IMP removing
+# {glue:text}`thc_fraction` of the remaining weights per level to {glue:text}`thc_sparsity`
+# sparsity with {glue:text}`thc_retrain` retraining epochs per level, retrained by
+# {glue:text}`thc_modes`, with random IMP and one-shot pruning as controls. The same rules
 # decide. The hard data set, CIFAR-100, is a `gpu` preset of the same sweep
 # (`--preset gpu_cifar100`), and the stored results do not include it.
 
 # %%
 cifar_params = dict(threshold_cifar.PRESETS[cifar_preset])
+cifar_all = stages.all_params(threshold_cifar.settings, cifar_params)
 cifar_run = threshold_cifar.settings(**cifar_params)[0]
 cifar_n_test = cifar_run.n_test or 10000
-cifar_tol = cifar_params.get("tol", threshold.TOL)
+cifar_tol = cifar_all["tol"]
 cifar = threshold_results.load(threshold_cifar, cifar_params, cifar_experiment,
                                run=train_missing)
 glue("thc_preset", cifar_preset, display=False)
@@ -420,7 +449,17 @@ glue("thc_noise", f"{cifar_run.label_noise:.0%}", display=False)
 glue("thc_epochs", cifar_run.epochs, display=False)
 glue("thc_seeds", len(cifar.seeds), display=False)
 glue("thc_n_test", f"{cifar_n_test:,}", display=False)
-glue("thc_retrain", threshold_cifar.settings(stage="prune", **cifar_params)[0].retrain_epochs,
+glue("thc_retrain", cifar_all["retrain_epochs"], display=False)
+glue("thc_kmin", min(cifar.widths), display=False)
+glue("thc_kmax", max(cifar.widths), display=False)
+glue("thc_lr", f"{cifar_all['lr']:g}", display=False)
+glue("thc_eval", cifar_all["eval_every"], display=False)
+glue("thc_fraction", f"{cifar_all['prune_fraction']:.0%}", display=False)
+glue("thc_sparsity", f"{cifar_all['sparsity']:.0%}", display=False)
+glue("thc_checkpoints", "their final weights only" if tuple(cifar_all["checkpoints"]) == (
+    "final",) else "the checkpoints " + ", ".join(cifar_all["checkpoints"]) + " (at the IT)",
+     display=False)
+glue("thc_modes", " and ".join(m.replace("_", " ") for m in cifar_all["modes"]),
      display=False)
 dd_figure(cifar, "k")
 

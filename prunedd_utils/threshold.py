@@ -336,6 +336,7 @@ def retrace(
     dense_err,
     window: float = 2.0,
     min_change: float = 0.01,
+    pruned_min_change: float | None = None,
 ) -> Retrace:
     """Compare a pruned trajectory with the dense DD curve at equal parameter count.
 
@@ -345,7 +346,9 @@ def retrace(
     The dense curve is interpolated linearly in log parameters; no extrapolation. The
     trajectory "passes through a peak where the dense curve has one" when both curves hold
     a double descent by ``find_peak`` (rise and fall above ``min_change``) and the two
-    peaks lie within a factor ``window`` in parameter count.
+    peaks lie within a factor ``window`` in parameter count. ``pruned_min_change`` (default
+    ``min_change``) is the rise and fall the trajectory's own double descent needs (e.g.
+    the noise margin of a single run), while the dense curve keeps ``min_change``.
     """
     p = np.asarray(pruned_params, dtype=float)
     e = np.asarray(pruned_err, dtype=float)
@@ -366,7 +369,8 @@ def retrace(
     max_gap = float(np.nanmax(gap)) if inside.any() else math.nan
     pruned = None
     if len(np.unique(p)) == len(p) and len(p) >= 3:
-        pruned = find_peak(p.tolist(), e, min_change=min_change)
+        pruned = find_peak(p.tolist(), e, min_change=min_change if pruned_min_change is None
+                           else pruned_min_change)
     dense_peak = float(dp[dense.peak]) if dense.holds else None
     pruned_peak = float(p[pruned.peak]) if pruned is not None and pruned.holds else None
     near = (dense_peak is not None and pruned_peak is not None
@@ -383,9 +387,10 @@ def _levels(params, values, name: str) -> tuple[np.ndarray, np.ndarray]:
     """A trajectory sorted from the most to the fewest parameters (ValueError if malformed)."""
     p = np.asarray(params, dtype=float)
     v = np.asarray(values, dtype=float)
-    if p.ndim != 1 or p.shape != v.shape or p.size == 0 or not np.all(np.isfinite(v)):
-        raise ValueError(f"params and {name} must be finite, equal-length 1-d arrays, got "
-                         f"shapes {p.shape} and {v.shape}")
+    if (p.ndim != 1 or p.shape != v.shape or p.size == 0 or not np.all(np.isfinite(v))
+            or not np.all(np.isfinite(p)) or np.any(p <= 0)):
+        raise ValueError(f"params and {name} must be finite, equal-length 1-d arrays with "
+                         f"params > 0, got shapes {p.shape} and {v.shape}")
     order = np.argsort(-p, kind="stable")
     return p[order], v[order]
 

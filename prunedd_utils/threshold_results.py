@@ -73,12 +73,22 @@ class Study:
 
 
 def _stored(settings, experiment: str, stage: str, run: bool, name: str) -> list[dict]:
+    """The rows of ``settings``, all finished, with the metrics this module reads (the
+    learning distance: runs stored before it was recorded are refused by name)."""
     rows = sweep(settings, experiment, run=run, progress=False)
+    extra = "" if stage == "dense" else " -p stage=prune"
     if len(rows) < len(settings):
-        extra = "" if stage == "dense" else " -p stage=prune"
         raise RuntimeError(
             f"{len(settings) - len(rows)} of {len(settings)} runs of the {stage} stage are not"
             f" stored: train them with `python -m prunedd_utils sweep {name}{extra}`")
+    failed = [r["hash"] for r in rows if r["status"] != "done"]
+    if failed:
+        raise RuntimeError(f"runs {failed} of the {stage} stage failed (see their metrics); "
+                           f"retry them with `sweep {name}{extra} --retry-failed`")
+    old = [r["hash"] for r in rows if stage == "dense" and r.get("distance") is None]
+    if old:
+        raise RuntimeError(f"runs {old} were stored without a learning distance (before it "
+                           f"was recorded): delete them and run `sweep {name}` again")
     return rows
 
 
@@ -149,10 +159,11 @@ def findings(study: Study, n_test: int, tol: float = threshold.TOL,
     With ``e0`` the start error and ``m`` = :func:`margin` (``e0``): ``recovery`` = lowest
     error over the levels - ``e0``; ``recovers_at``: the first level whose error is below
     ``e0 - m`` (None: it never recovers); ``retrace``: ``threshold.retrace`` against the
-    dense mean curve, with ``min_change`` = max(0.01, m); ``where``: ``follows`` the dense
-    curve (|mean gap| <= m), runs ``below`` or ``above`` it, or ``outside`` its range;
-    ``sparse_dd``: the trajectory has a double descent of its own; ``through_peak``: with
-    its peak within a factor 2 of the dense peak; ``sparse_it``:
+    dense mean curve; ``where``: ``follows`` the dense curve (|mean gap| <= m), runs
+    ``below`` or ``above`` it, or ``outside`` its range; ``sparse_dd``: the trajectory has
+    a double descent of its own (rise and fall above max(0.01, m)); ``through_peak``: with
+    its peak within a factor 2 of the dense peak (found by the dense curve's own rule, rise
+    and fall above 0.01, as in ``threshold_and_peak``); ``sparse_it``:
     ``threshold.sparse_threshold`` (None: the first level does not fit) and its ratio to
     the dense IT's parameters; ``compact``: ``threshold.compact_size`` within the margin
     of the trajectory's best.
@@ -166,7 +177,7 @@ def findings(study: Study, n_test: int, tol: float = threshold.TOL,
         m = float(margin(e0, n_test))
         best = float(t.test.min())
         r = threshold.retrace(t.params, t.test, study.params, study.test,
-                              min_change=max(0.01, m))
+                              pruned_min_change=max(0.01, m))
         if np.isnan(r.mean_gap):
             where = "outside"
         else:

@@ -344,6 +344,8 @@ def test_the_sparse_threshold_is_the_last_level_that_still_fits():
     assert threshold.sparse_threshold(params[::-1], [0.3, 0.02, 0.001, 0, 0], 0.005) == 640
     with pytest.raises(ValueError, match="equal-length"):
         threshold.sparse_threshold(params, [0, 0])
+    with pytest.raises(ValueError, match="params > 0"):
+        threshold.sparse_threshold([1000, float("nan")], [0, 0])
 
 
 def test_the_compact_size_is_the_fewest_parameters_within_the_margin_of_the_best():
@@ -436,6 +438,25 @@ def test_sweep_presets_and_the_cpu_plan():
         threshold_mnist1d.settings(stage="both")
 
 
+@pytest.mark.parametrize("bad, message", [
+    ({"prune_seeds": (5,)}, "prune_seeds must be among the seeds"),
+    ({"ratios": (0.0, 1.0)}, "ratios must be one or more numbers > 0"),
+    ({"ratios": ()}, "ratios must be one or more numbers > 0"),
+    ({"widths_to_prune": 61}, "widths_to_prune must be 'auto' or a tuple of widths"),
+    ({"widths_to_prune": "Auto"}, "widths_to_prune must be 'auto' or a tuple of widths"),
+    ({"checkpoints": ()}, "checkpoints must name at least one"),
+])
+def test_bad_prune_stage_parameters_are_refused_before_anything_is_read(bad, message):
+    with pytest.raises(ValueError, match=message):
+        threshold_mnist1d.settings(stage="prune", **bad)  # nothing stored: would fail later
+
+
+def test_checkpoints_are_only_epochs_with_a_test_error():
+    history = [{"epoch": e, "train_err": 0.0, **({"test_err": 0.3} if e != 2 else {})}
+               for e in range(1, 5)]
+    assert threshold_stages._evaluated({"history": history}, (1, 2, 3)) == [1, 3]
+
+
 def test_only_the_width_at_the_threshold_is_pruned_from_every_checkpoint():
     dense = {(w, 0): dataclasses.replace(DENSE, width=w, epochs=10) for w in (4, 8, 16)}
     picks = threshold.Checkpoints(optimum=2, optimum_err=0.5, interpolation=6, final=10,
@@ -463,6 +484,8 @@ def test_tiny_sweep_runs_both_stages_end_to_end(store):
     decided = threshold_mnist1d.plan(**tiny)
     it = decided["threshold"]
     assert it.threshold in tiny["widths"] and decided["widths"] == (it.threshold,)
+    wider = threshold_mnist1d.plan(**dict(tiny, ratios=(4.0,)))  # the center is always in
+    assert wider["center"] == it.threshold and it.threshold in wider["widths"]
     pruned = sweeps.settings("threshold_mnist1d", "tiny", stage="prune")
     (key, picks), = decided["checkpoints"].items()
     assert key == (it.threshold, 0)

@@ -28,6 +28,6 @@ def test_notebook_runs_with_the_tiny_preset(tmp_path, monkeypatch):
                    "optimum epoch", "dense curve: outside (gap", "fits down to",
                    "rewind_weights", "one-shot to",
                    "largest mean learning distance", "compact sizes span a factor",
-                   "widths pruned: 1; every checkpoint at k = 1", "k =   1 ("):
+                   "widths pruned: 1; final weights", "k =   1 ("):
         assert phrase in text, phrase
     assert text.count("compact sizes span a factor") == 2  # MNIST-1D and CIFAR-10

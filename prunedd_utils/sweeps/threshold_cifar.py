@@ -104,7 +104,8 @@ def settings(
     tol=threshold.TOL,
 ) -> list[RunSettings]:
     """The runs of one stage (see the module's docstring); ``n_train=0`` is all 50,000."""
-    stages.check(stage, checkpoints, modes, rewind_epoch, epochs)
+    stages.check(stage, checkpoints, modes, rewind_epoch, epochs, seeds, prune_seeds, ratios,
+                 widths_to_prune)
     dense = _dense(dataset, widths, seeds, n_train, n_test, label_noise, epochs, lr,
                    batch_size, eval_every, rewind_epoch, data_seed)
     return stages.stage_runs(

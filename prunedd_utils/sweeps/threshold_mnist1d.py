@@ -154,7 +154,8 @@ def settings(
     training labels replaced, SGD with momentum at a constant rate (or a step schedule
     with ``milestones``), cross-entropy, ``epochs`` epochs, evaluated every epoch.
     """
-    stages.check(stage, checkpoints, modes, rewind_epoch, epochs)
+    stages.check(stage, checkpoints, modes, rewind_epoch, epochs, seeds, prune_seeds, ratios,
+                 widths_to_prune)
     dense = _dense(widths, seeds, n_train, n_test, label_noise, epochs, lr, momentum,
                    batch_size, milestones, gamma, rewind_epoch, data_seed)
     return stages.stage_runs(

@@ -1,6 +1,6 @@
 """The two stages of a threshold study, whatever its data set and model.
 
-A threshold sweep (``threshold_mnist1d``, ``threshold_cifar10``) defines its dense recipe;
+A threshold sweep (``threshold_mnist1d``, ``threshold_cifar``) defines its dense recipe;
 this module turns it into runs:
 
 1. the dense stage: one run per (width, seed), each keeping the weights of
@@ -25,8 +25,9 @@ CHECKPOINTS = ("optimum", "interpolation", "final")
 MODES = ("finetune", "rewind_weights", "rewind_lr")
 
 
-def check(stage, checkpoints, modes, rewind_epoch, epochs) -> None:
-    """ValueError naming the first stage, checkpoint, mode or rewind epoch out of range."""
+def check(stage, checkpoints, modes, rewind_epoch, epochs, seeds=(), prune_seeds=(),
+          ratios=(1.0,), widths_to_prune="auto") -> None:
+    """ValueError naming the first parameter out of range (before anything is computed)."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     bad = sorted(set(checkpoints) - set(CHECKPOINTS)) + sorted(set(modes) - set(MODES))
@@ -35,6 +36,18 @@ def check(stage, checkpoints, modes, rewind_epoch, epochs) -> None:
                          f"got {bad}")
     if not 1 <= int(rewind_epoch) < int(epochs):
         raise ValueError(f"rewind_epoch must be in [1, epochs - 1], got {rewind_epoch!r}")
+    if not checkpoints:
+        raise ValueError(f"checkpoints must name at least one of {CHECKPOINTS}, got none")
+    missing = sorted(set(prune_seeds) - set(seeds))
+    if missing:
+        raise ValueError(f"prune_seeds must be among the seeds {tuple(seeds)}, got {missing}")
+    if not ratios or not all(float(r) > 0 for r in ratios):
+        raise ValueError(f"ratios must be one or more numbers > 0, got {ratios!r}")
+    if widths_to_prune != "auto" and (
+            isinstance(widths_to_prune, str | int) or not all(
+                isinstance(w, int) and not isinstance(w, bool) for w in widths_to_prune)):
+        raise ValueError(f"widths_to_prune must be 'auto' or a tuple of widths, got "
+                         f"{widths_to_prune!r}")
 
 
 def save_epochs(epochs: int, rewind_epoch: int) -> tuple[int, ...]:
@@ -97,8 +110,9 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
         if found.threshold is None:
             raise ValueError(f"no width of the dense stage reaches training error below "
                              f"tol={tol} (mean over seeds): give widths_to_prune")
-        chosen = threshold.widths_around(ws, found.threshold, ratios)
         (center,) = threshold.widths_around(ws, found.threshold, (1.0,))
+        chosen = tuple(sorted(set(threshold.widths_around(ws, found.threshold, ratios))
+                              | {center}))
     else:
         chosen = tuple(sorted({int(w) for w in widths_to_prune}))
         unknown = sorted(set(chosen) - {int(w) for w in widths})
@@ -107,9 +121,17 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
                              f"got {unknown}")
     keys = [(w, int(s)) for w in chosen for s in prune_seeds]
     metrics = stored(dense, keys, experiment)
-    picks = {k: threshold.pick_checkpoints(metrics[k]["history"], dense[k].save_epochs, tol)
+    picks = {k: threshold.pick_checkpoints(metrics[k]["history"],
+                                           _evaluated(metrics[k], dense[k].save_epochs), tol)
              for k in keys}
     return {"threshold": found, "widths": chosen, "center": center, "checkpoints": picks}
+
+
+def _evaluated(metrics: dict, saved) -> list[int]:
+    """The saved epochs that were also evaluated on the test set (a checkpoint must have a
+    test error: it is the start of a pruning trajectory)."""
+    tested = {int(h["epoch"]) for h in metrics["history"] if h.get("test_err") is not None}
+    return [e for e in saved if int(e) in tested]
 
 
 def stage_runs(stage: str, dense: dict, experiment: str, *, widths, seeds, widths_to_prune,
@@ -122,15 +144,21 @@ def stage_runs(stage: str, dense: dict, experiment: str, *, widths, seeds, width
     return prune_runs(dense, decided, **prune)
 
 
-def plan_for(settings, dense, dense_params, experiment: str, params: dict) -> dict:
-    """:func:`plan` for a threshold sweep called with ``params``: ``settings`` is the
-    sweep's settings function (its defaults fill in), ``dense`` its dense-runs builder,
-    called with the parameters named by ``dense_params``."""
+def all_params(settings, params: dict) -> dict:
+    """``params`` completed by the defaults of the sweep's ``settings`` function (every
+    parameter a call with ``params`` uses); ValueError naming unknown parameters."""
     defaults = {k: v.default for k, v in inspect.signature(settings).parameters.items()}
     unknown = sorted(set(params) - set(defaults))
     if unknown:
         raise ValueError(f"unknown parameters {unknown}; known: {sorted(defaults)}")
-    p = {**defaults, **params}
+    return {**defaults, **params}
+
+
+def plan_for(settings, dense, dense_params, experiment: str, params: dict) -> dict:
+    """:func:`plan` for a threshold sweep called with ``params``: ``settings`` is the
+    sweep's settings function (its defaults fill in), ``dense`` its dense-runs builder,
+    called with the parameters named by ``dense_params``."""
+    p = all_params(settings, params)
     runs = dense(*(p[k] for k in dense_params))
     return plan(runs, p["widths"], p["seeds"], p["widths_to_prune"], p["ratios"],
                 p["prune_seeds"], p["tol"], experiment)
@@ -165,13 +193,14 @@ def prune_runs(dense: dict, decided: dict, *, checkpoints, modes, rewind_epoch, 
     """The pruned runs of the prune stage, for the checkpoints ``plan`` decided.
 
     The width nearest the IT (``decided["center"]``) is pruned from each checkpoint of
-    ``checkpoints``, the other widths from their final weights only (every width from every
-    checkpoint when there is no center: widths given by hand). Per checkpoint: IMP removing
-    ``prune_fraction`` of the remaining weights per level over the fewest levels reaching
-    ``sparsity``, retrained ``retrain_epochs`` per level in each mode of ``modes``
-    (``rewind_lr`` only where it differs from fine-tuning, ``rewind_weights`` only from a
-    checkpoint after ``rewind_epoch``); random IMP (fine-tuned) if ``random_control``;
-    one-shot magnitude pruning to the count of each level in ``one_shot_levels``.
+    ``checkpoints``, the other widths from their final weights only if ``"final"`` is among
+    them (every width from every checkpoint when there is no center: widths given by hand).
+    Per checkpoint: IMP removing ``prune_fraction`` of the remaining weights per level
+    over the fewest levels reaching ``sparsity``, retrained ``retrain_epochs`` per level in
+    each mode of ``modes`` (``rewind_lr`` only where it differs from fine-tuning,
+    ``rewind_weights`` only from a checkpoint after ``rewind_epoch``); random IMP
+    (fine-tuned) if ``random_control``; one-shot magnitude pruning to the count of each
+    level in ``one_shot_levels``.
     """
     out = []
     finetune = {"rewind": -1, "retrain_lr": "final"}
@@ -181,7 +210,8 @@ def prune_runs(dense: dict, decided: dict, *, checkpoints, modes, rewind_epoch, 
         levels = threshold.levels_for_sparsity(sparsity, prune_fraction, total)
         counts = threshold.imp_counts(total, prune_fraction, levels)
         epochs_at = picks.epochs()
-        chosen = checkpoints if decided.get("center") in (None, w) else ("final",)
+        others = ("final",) if "final" in checkpoints else checkpoints
+        chosen = checkpoints if decided.get("center") in (None, w) else others
         starts = dict.fromkeys(-1 if epochs_at[c] == d.epochs else epochs_at[c]
                                for c in chosen if c in epochs_at)
         for prune_at in starts:
