@@ -315,7 +315,7 @@ def fit_report(name, key, x, t):
               f"k'={x[int(np.argmin(t))]})")
     else:
         print(f"{name}: train error below 1 % from k'={hit}")
-    glue(f"r20_fit_{key}", "no width" if hit is None else f"$k'$ = {hit}", display=False)
+    glue(f"r20_fit_{key}", "no width" if hit is None else f"k′ = {hit}", display=False)
 
 
 fit_report("dense", "dense", *runs.curve(rows, "width", "train_err", prune="none", seed=0,
@@ -327,9 +327,10 @@ for b in base_widths:
 # %% [markdown]
 # ## Speed, and the paper's scale
 #
-# The throughput of the stored runs, measured from their per-epoch times (each epoch's time
-# includes its evaluations), and the training FLOPs counted as three forward passes of the
-# convolution and linear layers (`prunedd_utils.neural.models.forward_macs`). The estimate
+# The throughput of the widest stored run, from the median of its per-epoch times (one
+# thread, while a second worker trained another run on the other core), and the training
+# FLOPs counted as three forward passes of the convolution and linear layers
+# (`prunedd_utils.neural.models.forward_macs`). The estimate
 # for the `gpu` preset assumes a sustained 20 TFLOP/s, a plausible rate for mixed precision
 # on one modern data-centre GPU for convolutions this small; it is an estimate, not a
 # measurement.
@@ -341,6 +342,8 @@ per_epoch = float(np.median([h["seconds"] for h in wide["history"]]))
 flops = 6 * models.forward_macs(models.resnet20(max(widths)), (3, 32, 32))
 print(f"widest dense k={max(widths)} on {wide['device']} ({wide['threads']} thread): "
       f"{n_train / per_epoch:.0f} images/s, {flops * n_train / per_epoch / 1e9:.0f} GFLOP/s")
+glue("r20_img_s", f"{n_train / per_epoch:.0f}", display=False)
+glue("r20_gflops", f"{flops * n_train / per_epoch / 1e9:.0f}", display=False)
 gpu = sweeps.settings("resnet20", "gpu")
 
 
@@ -353,3 +356,5 @@ def run_flops(s):
 total = sum(run_flops(s) for s in gpu)
 print(f"gpu preset: {len(gpu)} runs, {total / 1e15:.0f} PFLOP; at 20 TFLOP/s about "
       f"{total / 20e12 / 3600:.0f} GPU-hours")
+glue("r20_gpu_runs", len(gpu), display=False)
+glue("r20_gpu_hours", f"{total / 20e12 / 3600:.0f}", display=False)
