@@ -35,6 +35,7 @@ def test_presets_name_their_data_sets_and_the_cpu_recipe():
     hard = sweeps.settings(EXP, "gpu_cifar100")
     assert {r.dataset for r in hard} == {"cifar100"} and max(r.width for r in hard) == 64
     assert {r.dataset for r in sweeps.settings(EXP, "gpu")} == {"cifar10"}
+    assert 0.4 < threshold_cifar.estimate_hours(cpu) < 1.2  # the budget of the docstring
     with pytest.raises(ValueError, match="^dataset must be one of"):
         threshold_cifar.settings(dataset="cifar1000")
     with pytest.raises(ValueError, match="^rewind_epoch must be in"):
