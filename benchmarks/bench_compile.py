@@ -11,13 +11,16 @@ cost), the speed-up, and the number of epochs after which compilation has paid f
 itself, against the preset's epochs.
 
 Run: ``PRUNEDD_DATA_ROOT=... OMP_NUM_THREADS=1 python benchmarks/bench_compile.py``
-(``--epochs``: epochs of each timed run, default 5; ``--width``: default the preset's widest).
+(``--epochs``: epochs of each timed run, default 5; ``--width``: default the preset's widest;
+``--out F.json``: also write the numbers, which chapter 06 reads from
+``results/benchmarks/``).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import statistics
 import tempfile
@@ -47,6 +50,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5, help="epochs of each timed run (>= 4)")
     parser.add_argument("--width", type=int, default=0, help="ResNet-20 width (0: widest)")
+    parser.add_argument("--out", default="", help="also write the numbers to this JSON file")
     args = parser.parse_args()
     if args.epochs < 4:
         parser.error(f"--epochs must be >= 4, got {args.epochs}")
@@ -68,13 +72,21 @@ def main():
     print(f"eager    {e:6.2f} s/epoch ({sum(eager):6.1f} s in all)")
     print(f"compiled {c:6.2f} s/epoch ({sum(comp):6.1f} s in all): speed-up {e / c:.2f}x per "
           f"epoch, one-time cost {once:.0f} s")
+    fraction = (once + c * base.epochs) / (e * base.epochs)  # compiled run / eager run
     if c < e:
-        even = once / (e - c)
-        saving = 1 - (once + c * base.epochs) / (e * base.epochs)
-        print(f"compilation pays off after {even:.0f} epochs; a dense run of the preset "
-              f"trains {base.epochs}: compiled, it would take {1 - saving:.0%} of the eager time")
+        print(f"compilation pays off after {once / (e - c):.0f} epochs; a dense run of the "
+              f"preset trains {base.epochs}: compiled, it would take {fraction:.0%} of the "
+              f"eager time")
     else:
         print("compiled epochs are not faster here: compilation never pays off")
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"width": width, "epochs": base.epochs, "threads":
+                       torch.get_num_threads(), "cpu_capability": runtime.cpu_capability(),
+                       "torch": torch.__version__, "eager_s_per_epoch": e,
+                       "compiled_s_per_epoch": c, "one_time_s": once,
+                       "run_fraction": fraction}, f, indent=1)
+            f.write("\n")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ PRESETS = {
     "cpu": {},
     "gpu": {"widths": (3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64),
             "prune_widths": (6, 8, 10, 12, 16, 20, 24, 32, 48, 64), "n_train": 0, "epochs": 200,
-            "retrain_epochs": 0, "random_widths": (8, 12, 16, 24, 32, 64), "base_seeds": (1, 2)},
+            "retrain_epochs": 0, "random_widths": (8, 12, 16, 24, 32, 64), "base_seeds": (1, 2),
+            "compile": True},
 }
 
 
@@ -35,6 +36,7 @@ def settings(
     batch_size=64,
     eval_every=25,
     controls=True,
+    compile=False,
 ) -> list[RunSettings]:
     """ResNet-20 of width k on CIFAR-10 (the paper's Figs. 1 and 5), seed 0.
 
@@ -47,13 +49,16 @@ def settings(
     models (the line to beat). With ``controls``, the *equal-budget* base of each base width:
     trained (seed 0) for as many epochs as a pruned network's dense training and retraining
     together, so that a win of pruning is not a win of longer training. Runs are listed in
-    the order a sweep should train them.
+    the order a sweep should train them. ``compile``: ``torch.compile`` the forward pass (a
+    one-time cost per run that pays off over long runs of wide networks: the ``gpu``
+    preset; ``benchmarks/bench_compile.py`` measures it).
     """
     def dense(w, seed=0, n_epochs=epochs):
         return RunSettings(dataset="cifar10", model="resnet20", width=int(w),
                            n_train=int(n_train), n_test=int(n_test), augment=True, seed=seed,
                            epochs=int(n_epochs), lr=float(lr), schedule=schedule,
-                           batch_size=int(batch_size), eval_every=int(eval_every))
+                           batch_size=int(batch_size), eval_every=int(eval_every),
+                           compile=bool(compile))
 
     def pruned(method, bases, sources):
         return [dataclasses.replace(dense(w), prune=method, base_width=int(b),
