@@ -454,7 +454,7 @@ def test_bad_prune_stage_parameters_are_refused_before_anything_is_read(bad, mes
 def test_checkpoints_are_only_epochs_with_a_test_error():
     history = [{"epoch": e, "train_err": 0.0, **({"test_err": 0.3} if e != 2 else {})}
                for e in range(1, 5)]
-    assert threshold_stages._evaluated({"history": history}, (1, 2, 3)) == [1, 3]
+    assert threshold_stages.evaluated_epochs({"history": history}, (1, 2, 3)) == [1, 3]
 
 
 def test_only_the_width_at_the_threshold_is_pruned_from_every_checkpoint():

@@ -122,12 +122,12 @@ def plan(dense: dict, widths, seeds, widths_to_prune, ratios, prune_seeds, tol,
     keys = [(w, int(s)) for w in chosen for s in prune_seeds]
     metrics = stored(dense, keys, experiment)
     picks = {k: threshold.pick_checkpoints(metrics[k]["history"],
-                                           _evaluated(metrics[k], dense[k].save_epochs), tol)
+                                           evaluated_epochs(metrics[k], dense[k].save_epochs), tol)
              for k in keys}
     return {"threshold": found, "widths": chosen, "center": center, "checkpoints": picks}
 
 
-def _evaluated(metrics: dict, saved) -> list[int]:
+def evaluated_epochs(metrics: dict, saved) -> list[int]:
     """The saved epochs that were also evaluated on the test set (a checkpoint must have a
     test error: it is the start of a pruning trajectory)."""
     tested = {int(h["epoch"]) for h in metrics["history"] if h.get("test_err") is not None}
