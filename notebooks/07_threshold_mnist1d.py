@@ -56,7 +56,7 @@ batch_size = 100  # mini-batch size
 milestones = []  # epochs at which the rate drops tenfold (none: constant)
 rewind_epoch = 5  # weight rewinding resets the kept weights to this epoch's
 ratios = [0.25, 0.5, 1.0, 1.25, 2.5, 5.0]  # widths pruned: these multiples of the IT
-prune_seeds = [0]  # seeds of the pruned networks
+prune_seeds = [0, 1, 2]  # seeds of the pruned networks
 prune_fraction = 0.2  # IMP removes this fraction of the remaining weights per level
 sparsity = 0.95  # IMP stops at the first level at least this sparse
 retrain_epochs = 100  # retraining epochs per level
@@ -86,7 +86,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from prunedd_utils import runs, threshold_results
+from prunedd_utils import runs, threshold, threshold_results, verdicts
 from prunedd_utils.plotting import COLORS, TARGET_COLORS, check_legible, use_style
 from prunedd_utils.sweeps import threshold_cifar
 from prunedd_utils.sweeps import threshold_mnist1d as sweep
@@ -267,9 +267,33 @@ plt.show()
 
 # %% tags=["nbval-check-output"]
 for (w, seed), p in plan["checkpoints"].items():
-    fit = "never" if p.interpolation is None else f"epoch {p.interpolation}"
-    print(f"h = {w}, seed {seed}: optimum epoch {p.optimum} (test {p.optimum_err:.3f}), "
-          f"fits the labels from {fit}, final epoch {p.final}")
+    if w == plan["center"]:
+        fit = "never" if p.interpolation is None else f"epoch {p.interpolation}"
+        print(f"h = {w}, seed {seed}: optimum epoch {p.optimum} (test {p.optimum_err:.3f}), "
+              f"fits the labels from {fit}, final epoch {p.final}")
+
+
+# %% [markdown]
+# *Epoch-wise double descent, the rule* (`threshold.epoch_peak`): on the test error against
+# epoch, averaged over the seeds, the peak that maximises the smaller of its rise above the
+# lowest error before it and its fall to the final error; it counts when both exceed the
+# margin at the lowest error.
+
+# %% tags=["nbval-check-output"]
+def epoch_report(history_of, ws, seeds, n_test, name="h"):
+    """Epoch-wise DD of the seed-mean test error of each width in ``ws``."""
+    for w in ws:
+        hs = [[e for e in history_of(w, s) if e.get("test_err") is not None] for s in seeds]
+        ep = [e["epoch"] for e in hs[0]]
+        err = np.mean([[e["test_err"] for e in h] for h in hs], axis=0)
+        m = float(threshold_results.margin(err.min(), n_test))
+        p = threshold.epoch_peak(ep, err, m)
+        print(f"{name} = {w:>3}: lowest {err.min():.3f} at epoch {ep[int(np.argmin(err))]}, "
+              f"peak at epoch {p.peak} (rise {p.rise:+.3f}, fall {p.fall:+.3f}, margin "
+              f"{m:.3f}): epoch-wise DD {'yes' if p.holds else 'no'}")
+
+
+epoch_report(history, plan["widths"], seeds, n_test_signals)
 
 # %% [markdown]
 # ## Pruning trajectories against the dense curve
@@ -280,19 +304,26 @@ for (w, seed), p in plan["checkpoints"].items():
 # (open circle), on the dense DD curve (black, mean over seeds).
 
 # %%
-def trajectory_figure(st, name="h"):
-    """Fine-tuned IMP trajectories from final weights over the dense curve: (a) test error,
-    (b) training error."""
-    cols = width_colors(st.plan["widths"])
+def seed_band(trajs, key):
+    """Remaining parameters, and ``key`` (test or train) per seed, of trajectories of one
+    width and checkpoint (the same levels), each preceded by the dense network it prunes."""
+    start = 1 if key == "test" else 2
+    x = np.concatenate([[trajs[0].start[0]], trajs[0].params])
+    return x, np.array([[t.start[start], *getattr(t, key)] for t in trajs])
+
+
+def trajectory_figure(st, groups):
+    """IMP trajectories over the dense curve, mean over seeds with a min-max band, the
+    dense start as an open circle: (a) test error, (b) training error. ``groups``: a list
+    of (label, colour, trajectories of one width and checkpoint)."""
     fig, axes = plt.subplots(2, 1, figsize=(7.0, 7.5), sharex=True)
     for ax, key, title in ((axes[0], "test", "(a) test error"),
                            (axes[1], "train", "(b) training error on the noisy labels")):
-        band(ax, st.params, getattr(st, key), COLORS["dense"], marker="")
-        for t in st.pick(mode="finetune", final=True):
-            x0, y0 = t.start[0], t.start[1 if key == "test" else 2]
-            ax.plot([x0, *t.params], [y0, *getattr(t, key)], marker=".", ms=4, lw=1,
-                    color=cols[t.width], label=f"from {name} = {t.width}")
-            ax.plot(x0, y0, "o", mfc="none", color=cols[t.width])
+        band(ax, st.params, getattr(st, key), COLORS["dense"], marker="", label="dense")
+        for label, color, trajs in groups:
+            x, m = seed_band(trajs, key)
+            band(ax, x, m, color, marker=".", label=label)
+            ax.plot(x[0], m[:, 0].mean(), "o", mfc="none", ms=8, color=color)
         ax.set_xscale("log")
         ax.set_title(title)
     axes[1].set_xlabel("remaining parameters")
@@ -301,7 +332,38 @@ def trajectory_figure(st, name="h"):
     plt.show()
 
 
-trajectory_figure(study)
+def final_groups(st, name="h"):
+    """The fine-tuned trajectories from the final weights of each pruned width."""
+    cols = width_colors(st.plan["widths"])
+    return [(f"from {name} = {w}", cols[w], st.pick(mode="finetune", final=True, width=w))
+            for w in st.plan["widths"]]
+
+
+trajectory_figure(study, final_groups(study))
+
+# %% [markdown]
+# At the width nearest the IT, the same for each checkpoint (fine-tuned), with weight
+# rewinding and random pruning from the final weights.
+
+# %%
+def checkpoint_groups(st):
+    """At the IT width: fine-tuned IMP from each checkpoint, and the other modes from the
+    final weights."""
+    c = st.plan["center"]
+    out = []
+    for i, name in enumerate(stages.CHECKPOINTS):
+        trajs = [t for t in st.pick(width=c, mode="finetune")
+                 if name in t.checkpoint.split("+")]
+        if trajs:
+            out.append((f"{name}, fine-tuned", TARGET_COLORS[i], trajs))
+    for i, mode in enumerate(("rewind_weights", "random"), start=3):
+        trajs = st.pick(width=c, mode=mode, final=True)
+        if trajs:
+            out.append((f"final, {mode.replace('_', ' ')}", TARGET_COLORS[i], trajs))
+    return out
+
+
+trajectory_figure(study, checkpoint_groups(study))
 
 # %% [markdown]
 # **Recovery and retracing: the rules** (`threshold_results.findings`). For a trajectory
@@ -318,46 +380,76 @@ trajectory_figure(study)
 # `threshold.sparse_threshold`), as a multiple of the dense IT's parameters.
 
 # %%
-def findings_report(rows, name="h"):
-    """Print each trajectory's recovery, retrace and sparse-IT findings."""
-    for f in rows:
-        rec = (f"recovers at level {f['recovers_at']}" if f["recovers_at"] else "no recovery")
-        fit = ("does not fit at its first level" if f["sparse_it"] is None
-               else f"fits down to {f['sparse_it']:,.0f} parameters"
-               + ("" if f["sparse_it_ratio"] is None else f" ({f['sparse_it_ratio']:.2f} x IT)"))
-        print(f"{name} = {f['width']:>3} ({f['checkpoint']:>13}): start {f['start']:.3f}, best "
-              f"{f['best']:.3f} ({f['recovery']:+.3f}, {rec}); dense curve: {f['where']} "
-              f"(gap {f['mean_gap']:+.3f}); sparse DD {'yes' if f['sparse_dd'] else 'no'}, "
-              f"through the dense peak {'yes' if f['through_peak'] else 'no'}; {fit}")
+def band_text(b, fmt=".3f"):
+    """A band (mean, min, max) over seeds as 'mean [min, max]'."""
+    return f"{b[0]:{fmt}} [{b[1]:{fmt}}, {b[2]:{fmt}}]"
+
+
+def findings_report(summaries, name="h"):
+    """Print, per pruned width and checkpoint, the findings over its seeds."""
+    for f in summaries:
+        n = len(f["seeds"])
+        rec = f["recovery"]
+        levels = ", ".join("-" if a is None else str(a) for a in f["recovers_at"])
+        fit = ("no seed fits at its first level" if f["sparse_it_ratio"] is None else
+               f"fits down to {band_text(f['sparse_it_ratio'], '.2f')} x IT ({f['fits']} of "
+               f"{n} seeds fit at first)")
+        gap = "-" if f["mean_gap"] is None else band_text(f["mean_gap"], "+.3f")
+        print(f"{name} = {f['width']:>3} {f['checkpoint']:>13} ({n} seed{'s' * (n > 1)}): start "
+              f"{band_text(f['start'])}, best {band_text(f['best'])}: best {rec.outcome} "
+              f"than start (margin {rec.margin:.3f}; first level below start - m: {levels})")
+        print(f"{'':>20}dense curve: {f['where']}, gap {gap}; sparse DD in "
+              f"{f['sparse_dd']} of {n}, through the dense peak in {f['through_peak']} of "
+              f"{n}; {fit}")
 
 
 # %% tags=["nbval-check-output"]
 found_rows = threshold_results.findings(study, n_test_signals, tol)
-findings_report(found_rows)
+summaries = threshold_results.summarize(found_rows, n_test_signals)
+findings_report(summaries)
 
 # %% [markdown]
 # ## The retraining modes and the controls, at the threshold
 #
 # For the width nearest the IT, from each checkpoint: the lowest test error over the
-# levels and the error at the sparsest level, for fine-tuning, weight rewinding, random
-# IMP and one-shot pruning (one-shot runs are single points, at their own sparsity).
+# levels and the error at the sparsest level of fine-tuned IMP (mean and range over
+# seeds); then weight rewinding and random IMP, and one-shot pruning (a single pruning, to
+# the size of an IMP level), each against fine-tuned IMP by the book's seed rule
+# (`verdicts.compare`: *lower*, *higher* or a *tie*).
 
 # %% tags=["nbval-check-output"]
-def imp_error_at(t):
-    """The fine-tuned IMP error of ``t``'s checkpoint at ``t``'s (one-shot) size, or '-'."""
-    imp = study.pick(width=t.width, checkpoint=t.checkpoint, mode="finetune")
-    hit = [u.test[j] for u in imp for j in np.flatnonzero(u.params == t.params[-1])]
-    return f"{hit[0]:.3f}" if hit else "-"
+def at_checkpoint(st, name, **equal):
+    """The trajectories of the IT width that prune checkpoint ``name``."""
+    return [t for t in st.pick(width=st.plan["center"], **equal)
+            if name in t.checkpoint.split("+")]
 
 
-for t in study.pick(width=plan["center"]):
-    if t.mode == "one_shot":
-        print(f"{t.checkpoint:>13} one-shot to {t.params[-1]:>7,.0f} parameters: "
-              f"{t.test[-1]:.3f} (IMP fine-tuned at that size: {imp_error_at(t)})")
-    else:
-        print(f"{t.checkpoint:>13} {t.mode:>14}: best {t.test.min():.3f} at "
-              f"{t.params[int(np.argmin(t.test))]:>7,.0f} parameters, sparsest "
-              f"{t.test[-1]:.3f} at {t.params[-1]:,.0f}")
+def modes_report(st, n_test):
+    """At the IT width, per checkpoint: fine-tuned IMP, then each other mode and one-shot
+    pruning against it by the seed rule (lower, higher or tie)."""
+    for name in stages.CHECKPOINTS:
+        ft = at_checkpoint(st, name, mode="finetune")
+        if not ft:
+            continue
+        best, last = [t.test.min() for t in ft], [t.test[-1] for t in ft]
+        print(f"{name}: fine-tuned IMP best {band_text(verdicts.band(best))}, sparsest "
+              f"{band_text(verdicts.band(last))} at {ft[0].params[-1]:,.0f} parameters")
+        for mode in ("rewind_weights", "random"):
+            other = at_checkpoint(st, name, mode=mode)
+            if other:
+                b = verdicts.compare([t.test.min() for t in other], best, n_test)
+                e = verdicts.compare([t.test[-1] for t in other], last, n_test)
+                print(f"  {mode.replace('_', ' '):>14}: best {b.a:.3f} ({b.outcome}), "
+                      f"sparsest {e.a:.3f} ({e.outcome})")
+        for size in sorted({t.params[-1] for t in at_checkpoint(st, name, mode="one_shot")}):
+            one = [t.test[-1] for t in at_checkpoint(st, name, mode="one_shot")
+                   if t.params[-1] == size]
+            imp = [t.test[j] for t in ft for j in np.flatnonzero(t.params == size)]
+            c = verdicts.compare(one, imp, n_test)
+            print(f"  one-shot to {size:>7,.0f}: {c.a:.3f}, IMP there {c.b:.3f} ({c.outcome})")
+
+
+modes_report(study, n_test_signals)
 
 # %% [markdown]
 # ## How far the weights travel
@@ -399,21 +491,22 @@ for t in study.pick(mode="finetune", final=True):
 # 2 while the starting sizes span more than a factor of 4.
 
 # %%
-def compact_report(st, rows, name="h"):
-    """Print the compact size of each trajectory from final weights, and the verdict."""
-    finals = [f for f in rows if f["final"]]
+def compact_report(st, summaries, name="h"):
+    """Print the compact size of each width pruned from its final weights (mean and range
+    over seeds), and the verdict on the means."""
+    finals = [f for f in summaries if f["checkpoint"] == "final"]
     for f in finals:
         print(f"from {name} = {f['width']:>3} ({st.params_of(f['width']):>7,} parameters): "
-              f"compact size {f['compact']:>7,.0f}")
-    sizes = [f["compact"] for f in finals]
+              f"compact size {band_text(f['compact'], ',.0f')}")
+    sizes = [f["compact"][0] for f in finals]
     starts = [st.params_of(f["width"]) for f in finals]
     span, start_span = max(sizes) / min(sizes), max(starts) / min(starts)
-    print(f"compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
+    print(f"mean compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
           f"{'comparable' if span < 2 and start_span > 4 else 'not comparable'}")
 
 
 # %% tags=["nbval-check-output"]
-compact_report(study, found_rows)
+compact_report(study, summaries)
 
 # %% [markdown]
 # ## The medium data set: CIFAR-10
@@ -467,9 +560,10 @@ dd_figure(cifar, "k")
 threshold_report(cifar, cifar_tol, "k")
 
 # %%
-trajectory_figure(cifar, "k")
+trajectory_figure(cifar, final_groups(cifar, "k"))
 
 # %% tags=["nbval-check-output"]
 cifar_rows = threshold_results.findings(cifar, cifar_n_test, cifar_tol)
-findings_report(cifar_rows, "k")
-compact_report(cifar, cifar_rows, "k")
+cifar_summaries = threshold_results.summarize(cifar_rows, cifar_n_test)
+findings_report(cifar_summaries, "k")
+compact_report(cifar, cifar_summaries, "k")

@@ -27,6 +27,8 @@ checkpoints of their training. The questions asked of the stored runs, and their
   parameters; and whether the trajectory has a peak where the dense curve has one.
 * **Where sparse networks stop fitting** (:func:`sparse_threshold`) and **how small pruning
   gets without losing accuracy** (:func:`compact_size`), along one trajectory.
+* **Epoch-wise double descent** (:func:`epoch_peak`): along one test-error history, the
+  largest rise after a minimum that falls again by the end.
 * **How far training moved** (:func:`learning_distance`): ``||theta - theta_0||_2``
   between two state dicts.
 
@@ -378,6 +380,40 @@ def retrace(
     return Retrace(params=p, err=e, dense_err=at, gap=gap, mean_gap=mean_gap, max_gap=max_gap,
                    dense=dense, pruned=pruned, dense_peak=dense_peak, pruned_peak=pruned_peak,
                    retraces_peak=bool(near))
+
+
+@dataclass(frozen=True)
+class EpochPeak:
+    """Epoch-wise double descent in one test-error history (see :func:`epoch_peak`)."""
+
+    bottom: int  # epoch of the lowest error before the peak
+    peak: int  # epoch of the peak
+    rise: float  # error at the peak minus error at the bottom
+    fall: float  # error at the peak minus the final error
+    holds: bool  # rise and fall both above min_change
+
+
+def epoch_peak(epochs, test_err, min_change: float) -> EpochPeak:
+    """The peak ``p`` of a test-error history that maximises ``min(rise, fall)``, with
+    ``rise = e[p] - min(e[:p])`` and ``fall = e[p] - e[-1]``: an error that falls, rises and
+    falls again by the last epoch (epoch-wise DD, Nakkiran et al. 2019). ``holds`` when both
+    exceed ``min_change`` (e.g. the noise margin of the test error). Without a peak
+    (fewer than 3 epochs, or a monotone curve) ``rise`` or ``fall`` is <= 0."""
+    ep = np.asarray(epochs, dtype=int)
+    e = np.asarray(test_err, dtype=float)
+    if ep.ndim != 1 or ep.shape != e.shape or ep.size < 3 or not np.all(np.isfinite(e)):
+        raise ValueError(f"epochs and test_err must be finite, equal-length 1-d arrays of at "
+                         f"least 3 points, got shapes {ep.shape} and {e.shape}")
+    if not min_change >= 0:
+        raise ValueError(f"min_change must be >= 0, got {min_change!r}")
+    low = np.minimum.accumulate(e)  # low[i] = min(e[:i + 1])
+    rise = e[1:-1] - low[:-2]
+    fall = e[1:-1] - e[-1]
+    p = int(np.argmax(np.minimum(rise, fall))) + 1
+    b = int(np.argmin(e[:p]))
+    r, f = float(e[p] - e[b]), float(e[p] - e[-1])
+    return EpochPeak(bottom=int(ep[b]), peak=int(ep[p]), rise=r, fall=f,
+                     holds=bool(r > min_change and f > min_change))
 
 
 # --------------------------------------------------------------------------- sparse threshold

@@ -15,7 +15,7 @@ from types import ModuleType
 
 import numpy as np
 
-from . import threshold
+from . import threshold, verdicts
 from .runs import Run, seed_matrix, sweep
 from .sweeps import threshold_stages as stages
 
@@ -106,12 +106,12 @@ def _checkpoint(s, plan: dict) -> str:
     return "+".join(k for k, e in epochs_at.items() if e == at)
 
 
-def _trajectory(s, experiment: str, plan: dict, params: int) -> Trajectory:
+def _trajectory(s, experiment: str, plan: dict, params: int, dense: dict) -> Trajectory:
+    """The pruned run ``s`` as a Trajectory; ``dense``: the metrics of its dense run."""
     m = Run(s, experiment).metrics()
     p, test = threshold.trajectory(m)
     _, train = threshold.trajectory(m, key="train_err")
     _, dist = threshold.trajectory(m, key="distance_kept")
-    dense = Run(s.dense(), experiment).metrics()
     return Trajectory(width=s.width, seed=s.seed, mode=stages.mode_of(s),
                       checkpoint=_checkpoint(s, plan), final=s.prune_at == -1, params=p,
                       test=test, train=train, distance=dist, start=_start(s, dense, params))
@@ -139,10 +139,18 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
     def matrix(key):
         return np.array(seed_matrix(dense, "width", key, widths, seeds), dtype=float)
 
+    dense_metrics = {}  # read once per dense run, not once per pruned run
+
+    def metrics_of(s):
+        key = s.dense().hash
+        if key not in dense_metrics:
+            dense_metrics[key] = Run(s.dense(), experiment).metrics()
+        return dense_metrics[key]
+
     return Study(widths=widths, seeds=seeds, params=n_params, test=matrix("test_err"),
                  train=matrix("train_err"), distance=matrix("distance"), plan=plan,
-                 trajectories=[_trajectory(s, experiment, plan, by_width[s.width])
-                               for s in pruned])
+                 trajectories=[_trajectory(s, experiment, plan, by_width[s.width],
+                                           metrics_of(s)) for s in pruned])
 
 
 def margin(err, n_test: int):
@@ -184,7 +192,8 @@ def findings(study: Study, n_test: int, tol: float = threshold.TOL,
             where = "follows" if abs(r.mean_gap) <= m else "below" if r.mean_gap < 0 else "above"
         sp = threshold.sparse_threshold(t.params, t.train, tol)
         out.append(dict(
-            width=t.width, checkpoint=t.checkpoint, final=t.final, start=e0, best=best,
+            width=t.width, seed=t.seed, checkpoint=t.checkpoint, final=t.final, start=e0,
+            best=best,
             recovery=best - e0,
             recovers_at=next((i + 1 for i, e in enumerate(t.test) if e < e0 - m), None),
             retrace=r, mean_gap=r.mean_gap, where=where,
@@ -192,4 +201,54 @@ def findings(study: Study, n_test: int, tol: float = threshold.TOL,
             through_peak=r.retraces_peak, sparse_it=sp,
             sparse_it_ratio=None if sp is None or dense_it is None else sp / dense_it,
             compact=threshold.compact_size(t.params, t.test, float(margin(best, n_test)))))
+    return out
+
+
+def _groups(rows: list[dict]) -> dict:
+    """The rows by (width, checkpoint name); a row whose checkpoint is several names
+    (``"interpolation+final"``: the same epoch) belongs to each of them."""
+    order = {c: i for i, c in enumerate(stages.CHECKPOINTS)}
+    out: dict = {}
+    for r in rows:
+        for name in r["checkpoint"].split("+"):
+            out.setdefault((r["width"], name), []).append(r)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))))
+
+
+def _unanimous(values: list[str]) -> str:
+    """The common value, or ``mixed`` with the count of each."""
+    if len(set(values)) == 1:
+        return values[0]
+    return "mixed (" + ", ".join(f"{v} {values.count(v)}" for v in sorted(set(values))) + ")"
+
+
+def summarize(rows: list[dict], n_test: int) -> list[dict]:
+    """:func:`findings` rows gathered over the seeds of each (width, checkpoint).
+
+    Each summary holds ``width``, ``checkpoint``, ``seeds``; the bands ``(mean, min, max)``
+    over seeds of ``start``, ``best``, ``mean_gap``, ``compact`` and ``sparse_it_ratio``
+    (over the seeds that fit at their first level; None if none does); ``recovery``: the
+    seed rule (``verdicts.compare``) of the best errors against the start errors (``lower``:
+    pruning recovers); ``recovers_at``: the first recovered level of each seed; ``where``:
+    the seeds' common verdict on the dense curve, or ``mixed``; ``sparse_dd`` and
+    ``through_peak``: how many seeds show them.
+    """
+    out = []
+    for (width, name), g in _groups(rows).items():
+        ratios = [r["sparse_it_ratio"] for r in g if r["sparse_it_ratio"] is not None]
+        gaps = [r["mean_gap"] for r in g if not np.isnan(r["mean_gap"])]
+        out.append(dict(
+            width=width, checkpoint=name, seeds=[r["seed"] for r in g],
+            final=name == "final",
+            start=verdicts.band([r["start"] for r in g]),
+            best=verdicts.band([r["best"] for r in g]),
+            recovery=verdicts.compare([r["best"] for r in g], [r["start"] for r in g], n_test),
+            recovers_at=[r["recovers_at"] for r in g],
+            where=_unanimous([r["where"] for r in g]),
+            mean_gap=verdicts.band(gaps) if gaps else None,
+            sparse_dd=sum(r["sparse_dd"] for r in g),
+            through_peak=sum(r["through_peak"] for r in g),
+            sparse_it_ratio=verdicts.band(ratios) if ratios else None,
+            fits=len(ratios),
+            compact=verdicts.band([r["compact"] for r in g])))
     return out

@@ -127,3 +127,29 @@ def test_findings_apply_the_stated_rules():
     # DD, not the gap of -0.16 to the dense curve
     (g,) = threshold_results.findings(_study(test, train), n_test=100, tol=0.005)
     assert g["recovers_at"] is None and not g["sparse_dd"] and g["where"] == "below"
+
+
+def _row(seed, checkpoint, start, best, where, gap, ratio, compact):
+    return dict(width=8, seed=seed, checkpoint=checkpoint, start=start, best=best,
+                recovers_at=1 if best < start else None, where=where, mean_gap=gap,
+                sparse_dd=seed == 0, through_peak=False, sparse_it_ratio=ratio,
+                compact=compact)
+
+
+def test_summaries_gather_the_seeds_of_each_checkpoint_by_the_seed_rule():
+    rows = [_row(0, "final", 0.40, 0.30, "below", -0.05, 1.2, 300.0),
+            _row(1, "interpolation+final", 0.42, 0.31, "below", -0.07, None, 500.0),
+            _row(2, "final", 0.41, 0.32, "follows", -0.01, 1.4, 400.0),
+            _row(0, "optimum", 0.30, 0.30, "follows", 0.0, 1.0, 200.0)]
+    s = {f["checkpoint"]: f for f in threshold_results.summarize(rows, n_test=1000)}
+    assert list(s) == ["optimum", "interpolation", "final"]  # the order of the checkpoints
+    final = s["final"]
+    assert final["seeds"] == [0, 1, 2] and s["interpolation"]["seeds"] == [1]
+    assert final["start"] == pytest.approx((0.41, 0.40, 0.42))
+    # best 0.31 +- max(0.01, sqrt(2) se = 0.021) against 0.41: lower by more than 2 u
+    assert final["recovery"].outcome == "lower" and s["optimum"]["recovery"].outcome == "tie"
+    assert final["where"] == "mixed (below 2, follows 1)" and s["optimum"]["where"] == "follows"
+    assert final["mean_gap"] == pytest.approx((-13 / 300, -0.07, -0.01))
+    assert final["sparse_it_ratio"] == pytest.approx((1.3, 1.2, 1.4)) and final["fits"] == 2
+    assert s["interpolation"]["sparse_it_ratio"] is None and final["sparse_dd"] == 1
+    assert final["compact"] == pytest.approx((400.0, 300.0, 500.0))

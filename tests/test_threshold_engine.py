@@ -487,10 +487,11 @@ def test_tiny_sweep_runs_both_stages_end_to_end(store):
     wider = threshold_mnist1d.plan(**dict(tiny, ratios=(4.0,)))  # the center is always in
     assert wider["center"] == it.threshold and it.threshold in wider["widths"]
     pruned = sweeps.settings("threshold_mnist1d", "tiny", stage="prune")
-    (key, picks), = decided["checkpoints"].items()
-    assert key == (it.threshold, 0)
-    starts = {-1 if e == 6 else e for e in picks.epochs().values()}
-    assert {s.prune_at for s in pruned} == starts
+    assert set(decided["checkpoints"]) == {(it.threshold, 0), (it.threshold, 1)}
+    for seed in (0, 1):  # each seed pruned from its own checkpoints
+        picks = decided["checkpoints"][(it.threshold, seed)]
+        starts = {-1 if e == 6 else e for e in picks.epochs().values()}
+        assert {s.prune_at for s in pruned if s.seed == seed} == starts
     kinds = {(s.prune, s.prune_levels, s.rewind, s.retrain_lr, s.keep > 0) for s in pruned}
     assert ("magnitude", 4, -1, "final", False) in kinds  # fine-tuning
     assert ("magnitude", 4, -1, "rewind", False) in kinds  # learning-rate rewinding
@@ -512,3 +513,16 @@ def test_tiny_sweep_runs_both_stages_end_to_end(store):
     assert {s.width for s in two} == {4, 16}
     with pytest.raises(ValueError, match="widths_to_prune must be among"):
         sweeps.settings("threshold_mnist1d", "tiny", stage="prune", widths_to_prune=(5,))
+
+
+def test_epoch_wise_double_descent_needs_a_rise_and_a_fall_beyond_the_margin():
+    epochs = np.arange(1, 9)
+    err = [0.50, 0.40, 0.35, 0.42, 0.48, 0.45, 0.40, 0.38]
+    p = threshold.epoch_peak(epochs, err, min_change=0.05)
+    assert (p.bottom, p.peak) == (3, 5)
+    assert p.rise == pytest.approx(0.13) and p.fall == pytest.approx(0.10) and p.holds
+    assert not threshold.epoch_peak(epochs, err, min_change=0.11).holds  # the fall is 0.10
+    falling = threshold.epoch_peak(epochs, np.linspace(0.5, 0.2, 8), min_change=0.0)
+    assert not falling.holds and falling.rise <= 0
+    with pytest.raises(ValueError, match="at least 3 points"):
+        threshold.epoch_peak([1, 2], [0.1, 0.2], min_change=0.0)

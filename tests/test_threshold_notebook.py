@@ -25,9 +25,10 @@ def test_notebook_runs_with_the_tiny_preset(tmp_path, monkeypatch):
                         dict(threshold_mnist1d.PRESETS["tiny"], cifar_preset="tiny",
                              train_missing=True))
     for phrase in ("IT (mean final train error < 0.9): h = ", "widths pruned:",
-                   "optimum epoch", "dense curve: outside (gap", "fits down to",
-                   "rewind_weights", "one-shot to",
+                   "optimum epoch", "dense curve: outside, gap", "fits down to",
+                   "rewind weights: best", "one-shot to", "epoch-wise DD",
                    "largest mean learning distance", "compact sizes span a factor",
-                   "widths pruned: 1; final weights", "k =   1 ("):
+                   "widths pruned: 1; final weights", "k =   1         final (1 seed)",
+                   "final (2 seeds)"):
         assert phrase in text, phrase
     assert text.count("compact sizes span a factor") == 2  # MNIST-1D and CIFAR-10

@@ -69,8 +69,8 @@ DESCRIPTION = ("MLPs on MNIST-1D, 15% noise: width sweep, then (-p stage=prune) 
 WIDTHS = (2, 4, 6, 8, 10, 12, 16, 20, 24, 30, 36, 42, 50, 61, 75, 100, 150, 200, 300)
 
 PRESETS = {
-    "tiny": {"widths": (4, 8, 16), "seeds": (0, 1), "n_train": 400, "n_test": 200,
-             "epochs": 6, "milestones": (5,), "lr": 0.05, "rewind_epoch": 1,
+    "tiny": {"widths": (4, 8, 16), "seeds": (0, 1), "prune_seeds": (0, 1), "n_train": 400,
+             "n_test": 200, "epochs": 6, "milestones": (5,), "lr": 0.05, "rewind_epoch": 1,
              "retrain_epochs": 2, "sparsity": 0.5, "one_shot_levels": (2,), "ratios": (1.0,),
              "tol": 0.9},
     "cpu": {},
@@ -137,7 +137,7 @@ def settings(
     data_seed=0,
     widths_to_prune="auto",
     ratios=(0.25, 0.5, 1.0, 1.25, 2.5, 5.0),
-    prune_seeds=(0,),
+    prune_seeds=(0, 1, 2),
     checkpoints=CHECKPOINTS,
     modes=MODES,
     rewind_epoch=5,
