@@ -50,7 +50,8 @@ class Study:
     ``widths`` (increasing) and ``seeds`` of the dense sweep; ``params``: parameters per
     width; ``test``, ``train``, ``distance``: final test error, training error (on the
     labels trained on) and learning distance, shape (seeds, widths); ``plan``: what the
-    prune stage decided (``threshold_stages.plan``); ``trajectories``: every pruned run.
+    prune stage decided (``threshold_stages.plan``); ``trajectories``: every pruned run;
+    ``histories``: the per-epoch metrics of each dense run, by (width, seed).
     """
 
     widths: list
@@ -61,6 +62,7 @@ class Study:
     distance: np.ndarray
     plan: dict
     trajectories: list = field(default_factory=list)
+    histories: dict = field(default_factory=dict)
 
     def pick(self, **equal) -> list[Trajectory]:
         """The trajectories whose fields equal the given values (``pick(mode="finetune")``)."""
@@ -127,7 +129,8 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
     """
     experiment = experiment or module.EXPERIMENT
     name = module.__name__.rsplit(".", 1)[-1]
-    dense = _stored(module.settings(stage="dense", **params), experiment, "dense", run, name)
+    dense_runs = module.settings(stage="dense", **params)
+    dense = _stored(dense_runs, experiment, "dense", run, name)
     pruned = module.settings(stage="prune", **params)
     _stored(pruned, experiment, "prune", run, name)
     plan = module.plan(**params)
@@ -135,22 +138,16 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
     seeds = sorted({r["seed"] for r in dense})
     by_width = {r["width"]: r["params"] for r in dense}
     n_params = np.array([by_width[w] for w in widths], dtype=float)
+    metrics = {s.hash: Run(s, experiment).metrics() for s in dense_runs}  # read once each
 
     def matrix(key):
         return np.array(seed_matrix(dense, "width", key, widths, seeds), dtype=float)
 
-    dense_metrics = {}  # read once per dense run, not once per pruned run
-
-    def metrics_of(s):
-        key = s.dense().hash
-        if key not in dense_metrics:
-            dense_metrics[key] = Run(s.dense(), experiment).metrics()
-        return dense_metrics[key]
-
     return Study(widths=widths, seeds=seeds, params=n_params, test=matrix("test_err"),
                  train=matrix("train_err"), distance=matrix("distance"), plan=plan,
                  trajectories=[_trajectory(s, experiment, plan, by_width[s.width],
-                                           metrics_of(s)) for s in pruned])
+                                           metrics[s.dense().hash]) for s in pruned],
+                 histories={(s.width, s.seed): metrics[s.hash]["history"] for s in dense_runs})
 
 
 def margin(err, n_test: int):

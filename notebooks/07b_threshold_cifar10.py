@@ -1,0 +1,191 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (chap-threshold-cifar)=
+# # Pruning at the interpolation threshold (CIFAR-10)
+#
+# {ref}`chap-threshold` asked three questions of small networks on MNIST-1D: does a
+# network trained at its interpolation threshold (IT) recover when pruned, does its
+# error retrace the dense double-descent (DD) curve backwards, and where do the pruned
+# networks stop fitting their noisy labels? This chapter asks them again on the medium data
+# set, CIFAR-10 {cite:p}`krizhevsky2009learning`, with a convolutional network, at a scale
+# this book's machine can afford, and checks which answers carry over. The rules, figures
+# and reports are the same functions (`prunedd_utils.threshold`,
+# `prunedd_utils.threshold_results`, `prunedd_utils.threshold_figures`); the runs are the
+# sweep `prunedd_utils.sweeps.threshold_cifar`, stored under `results/threshold_cifar/`.
+
+# %% tags=["parameters"]
+preset = "cpu"  # preset of the sweep threshold_cifar: tiny (tests), cpu (stored), gpu
+prune_seeds = [0, 1, 2]  # seeds of the pruned networks
+experiment = "threshold_cifar"  # folder under results/ holding the runs
+mnist1d_experiment = "threshold_mnist1d"  # the MNIST-1D study, compared at the end
+mnist1d_preset = "cpu"  # its preset
+train_missing = False  # True: train the runs that are not stored (hours on a CPU)
+
+# %% [markdown]
+# The defaults are the sweep's `cpu` preset, whose runs are stored; they were computed by
+# two single-thread workers with
+#
+# ```
+# python -m prunedd_utils sweep threshold_cifar --backend dask --workers 2
+# python -m prunedd_utils sweep threshold_cifar --backend dask --workers 2 -p stage=prune \
+#     -p "prune_seeds=(0, 1, 2)"
+# ```
+#
+# The full scale is the `gpu` preset (all 50,000 training images, 17 widths to $k = 64$,
+# 500 epochs, every checkpoint and mode) and the hard data set is the `gpu_cifar100`
+# preset (CIFAR-100 in torchvision's format, downloaded by torchvision). **The stored
+# results include neither**: they would take days of this machine.
+
+# %%
+import matplotlib.pyplot as plt
+from myst_nb import glue
+
+from prunedd_utils import threshold_figures as tf
+from prunedd_utils import threshold_results
+from prunedd_utils.plotting import use_style
+from prunedd_utils.sweeps import threshold_cifar as sweep
+from prunedd_utils.sweeps import threshold_mnist1d
+from prunedd_utils.sweeps import threshold_stages as stages
+
+use_style()
+params = dict(sweep.PRESETS[preset], prune_seeds=tuple(prune_seeds))
+settings = stages.all_params(sweep.settings, params)
+first = sweep.settings(**params)[0]
+n_test = first.n_test or 10000
+tol = settings["tol"]
+study = threshold_results.load(sweep, params, experiment, run=train_missing)
+plan = study.plan
+glue("thc_preset", preset, display=False)
+glue("thc_widths", len(study.widths), display=False)
+glue("thc_n_train", f"{first.n_train or 50000:,}", display=False)
+glue("thc_noise", f"{first.label_noise:.0%}", display=False)
+glue("thc_epochs", first.epochs, display=False)
+glue("thc_seeds", len(study.seeds), display=False)
+glue("thc_prune_seeds", len(prune_seeds), display=False)
+glue("thc_n_test", f"{n_test:,}", display=False)
+glue("thc_retrain", settings["retrain_epochs"], display=False)
+glue("thc_kmin", min(study.widths), display=False)
+glue("thc_kmax", max(study.widths), display=False)
+glue("thc_lr", f"{settings['lr']:g}", display=False)
+glue("thc_batch", settings["batch_size"], display=False)
+glue("thc_eval", settings["eval_every"], display=False)
+glue("thc_fraction", f"{settings['prune_fraction']:.0%}", display=False)
+glue("thc_sparsity", f"{settings['sparsity']:.0%}", display=False)
+glue("thc_tol", f"{tol}", display=False)
+glue("thc_checkpoints", "their final weights only" if tuple(settings["checkpoints"]) == (
+    "final",) else "the checkpoints " + ", ".join(settings["checkpoints"]) + " (at the IT)",
+     display=False)
+glue("thc_modes", " and ".join(m.replace("_", " ") for m in settings["modes"]),
+     display=False)
+glue("thc_margin_50", f"{100 * threshold_results.margin(0.5, n_test):.1f}", display=False)
+
+# %% [markdown]
+# ## The recipe
+#
+# *Data.* A seeded subset of {glue:text}`thc_n_train` CIFAR-10 training images, of which
+# {glue:text}`thc_noise` have their label replaced by a random one (the same for every
+# run), without augmentation, so that the networks can fit the noisy labels within the
+# budget; {glue:text}`thc_n_test` test images with their true labels.
+#
+# *Networks and training.* ResNet-20 {cite:p}`he2016deep` of width $k$ (stages of $k$,
+# $2k$ and $4k$ channels) at {glue:text}`thc_widths` widths from $k$ =
+# {glue:text}`thc_kmin` to {glue:text}`thc_kmax`, {glue:text}`thc_seeds` seeds each,
+# trained with Adam at a constant rate of {glue:text}`thc_lr` (batch
+# {glue:text}`thc_batch`) for {glue:text}`thc_epochs` epochs and evaluated every
+# {glue:text}`thc_eval` epochs.
+#
+# *Pruning.* The widths around the IT are pruned from {glue:text}`thc_checkpoints` by
+# IMP removing {glue:text}`thc_fraction` of the remaining weights per level to
+# {glue:text}`thc_sparsity` sparsity, with {glue:text}`thc_retrain` retraining epochs per
+# level, retrained by {glue:text}`thc_modes`, with random IMP and one-shot pruning as
+# controls, for {glue:text}`thc_prune_seeds` seeds. This is fewer levels and fewer epochs
+# than on MNIST-1D: the cost of a ResNet epoch on a CPU.
+#
+# *The rules* are those of {ref}`chap-threshold`, with the IT at a training error below
+# {glue:text}`thc_tol`; the margin between two errors on {glue:text}`thc_n_test` images is
+# {glue:text}`thc_margin_50` points at a 50 % error.
+
+# %% [markdown]
+# ## Double descent, and where the threshold is
+
+# %%
+tf.dd_figure(study, "k")
+plt.show()
+
+# %% tags=["nbval-check-output"]
+tf.threshold_report(study, tol, "k")
+glue("thc_it", plan["threshold"].threshold, display=False)
+
+# %% [markdown]
+# ## Pruning trajectories against the dense curve
+#
+# Fine-tuned IMP from the final weights of each pruned width, mean over seeds with bands,
+# over the dense curve (black); the open circles are the dense networks pruned.
+
+# %%
+tf.trajectory_figure(study, tf.final_groups(study, "k"))
+plt.show()
+
+# %% tags=["nbval-check-output"]
+found_rows = threshold_results.findings(study, n_test, tol)
+summaries = threshold_results.summarize(found_rows, n_test)
+tf.findings_report(summaries, "k")
+
+# %% [markdown]
+# ## The retraining modes and the controls, at the threshold
+
+# %% tags=["nbval-check-output"]
+tf.modes_report(study, n_test)
+
+# %% [markdown]
+# ## Learning distance and compact sizes
+
+# %%
+tf.distance_figure(study, "k")
+plt.show()
+
+# %% tags=["nbval-check-output"]
+tf.distance_report(study, "k")
+comparable = tf.compact_report(study, summaries, "k")
+
+# %% [markdown]
+# ## Do the MNIST-1D findings carry over?
+#
+# The verdicts of the two studies side by side, from the final weights of the width
+# nearest each IT: whether pruning recovers, where the trajectory runs against the dense
+# curve, whether it shows a sparse DD, and the sparse IT.
+
+# %% tags=["nbval-check-output"]
+mnist_params = dict(threshold_mnist1d.PRESETS[mnist1d_preset])
+mnist = threshold_results.load(threshold_mnist1d, mnist_params, mnist1d_experiment,
+                               run=train_missing)
+mnist_n_test = threshold_mnist1d.settings(**mnist_params)[0].n_test or 1000
+mnist_tol = stages.all_params(threshold_mnist1d.settings, mnist_params)["tol"]
+mnist_summaries = threshold_results.summarize(
+    threshold_results.findings(mnist, mnist_n_test, mnist_tol), mnist_n_test)
+
+def at_it(st, rows):
+    """The summary of the final weights of the width nearest the IT."""
+    return next(f for f in rows if f["width"] == st.plan["center"]
+                and f["checkpoint"] == "final")
+
+
+for label, st, rows in (("MNIST-1D", mnist, mnist_summaries), ("CIFAR-10", study, summaries)):
+    f = at_it(st, rows)
+    ratio = "-" if f["sparse_it_ratio"] is None else tf.band_text(f["sparse_it_ratio"], ".2f")
+    print(f"{label:>8}: IT width {f['width']}; best {f['recovery'].outcome} than start; "
+          f"dense curve {f['where']}; sparse DD in {f['sparse_dd']} of {len(f['seeds'])}; "
+          f"sparse IT {ratio} x IT")

@@ -1,0 +1,286 @@
+"""Figures and printed reports of the threshold study (chapters 07 and 07b).
+
+Each function takes a :class:`~prunedd_utils.threshold_results.Study` (one data set, both
+stages of its sweep) and draws or prints one part of the analysis, so that the MNIST-1D
+and the CIFAR-10 chapters show the same things in the same way. ``name`` is the width's
+symbol in the printed text (``h`` for the MLPs, ``k`` for ResNet-20). Figures are returned
+after ``plotting.check_legible``; the chapter shows them.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import threshold, verdicts
+from .plotting import COLORS, TARGET_COLORS, check_legible
+from .sweeps.threshold_stages import CHECKPOINTS
+from .threshold_results import Study, margin
+
+WIDE = (7.0, 4.0)
+TALL = (7.0, 7.5)
+
+
+def band(ax, x, m, color, ls="-", label=None, marker="o"):
+    """Mean over the rows of ``m`` (seeds) against ``x``, with a min-max band."""
+    m = np.asarray(m, dtype=float)
+    ax.plot(x, m.mean(axis=0), ls=ls, marker=marker, ms=3, color=color, label=label)
+    ax.fill_between(x, m.min(axis=0), m.max(axis=0), color=color, alpha=0.2, lw=0)
+
+
+def band_text(b, fmt: str = ".3f") -> str:
+    """A band (mean, min, max) over seeds as ``mean [min, max]``."""
+    return f"{b[0]:{fmt}} [{b[1]:{fmt}}, {b[2]:{fmt}}]"
+
+
+def width_colors(widths) -> dict:
+    """One colour per width, the palette repeated when there are more widths."""
+    return dict(zip(widths, itertools.cycle(TARGET_COLORS)))
+
+
+# --------------------------------------------------------------------------- dense curve
+
+
+def dd_figure(st: Study, name: str = "h"):
+    """The dense double descent against parameter count: test error (solid), training
+    error on the noisy labels (dashed), seed bands, and the IT (dotted)."""
+    it = st.plan["threshold"].threshold
+    fig, ax = plt.subplots(figsize=WIDE)
+    band(ax, st.params, st.test, COLORS["dense"], label="test error")
+    band(ax, st.params, st.train, COLORS["dense"], ls="--", label="train error (noisy labels)")
+    ax.axvline(st.params_of(it), color="tab:red", lw=1, ls=":", label=f"IT, {name} = {it}")
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters of the dense network")
+    ax.set_ylabel("error")
+    ax.legend(loc="upper right")
+    return check_legible(fig)
+
+
+def threshold_report(st: Study, tol: float, name: str = "h") -> None:
+    """Print the IT, the test-error peak with its seed range, and what was pruned."""
+    found = st.plan["threshold"]
+    print(f"IT (mean final train error < {tol}): {name} = {found.threshold} "
+          f"({st.params_of(found.threshold):,} parameters); per seed: "
+          f"{', '.join(str(t) for t in found.seed_thresholds)}")
+    if found.peak_width is None:
+        print("no test-error peak by the rule (no rise and fall above 0.01)")
+    else:
+        print(f"test-error peak: {name} = {found.peak_width}, {found.peak_err:.3f} (range over "
+              f"seeds {found.peak_spread:.3f}); per seed: "
+              f"{', '.join(str(p) for p in found.seed_peaks)}")
+    print(f"double descent by the rule (rise and fall beyond 0.01): {found.holds}")
+    center = st.plan["center"]
+    several = len({t.checkpoint for t in st.pick(width=center)}) > 1
+    print(f"widths pruned: {', '.join(str(w) for w in st.plan['widths'])}; "
+          + (f"every checkpoint at {name} = {center}" if several else "final weights"))
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def tested(history: list) -> tuple[list, np.ndarray]:
+    """The evaluated epochs of a dense history and their test errors."""
+    h = [e for e in history if e.get("test_err") is not None]
+    return [e["epoch"] for e in h], np.array([e["test_err"] for e in h], dtype=float)
+
+
+def checkpoint_figure(st: Study, seed: int, name: str = "h"):
+    """Test error against epoch of each pruned width (one seed), the checkpoints of the
+    width nearest the IT marked."""
+    colors = width_colors(st.plan["widths"])
+    fig, ax = plt.subplots(figsize=WIDE)
+    for w in st.plan["widths"]:
+        ep, err = tested(st.histories[(w, seed)])
+        ax.plot(ep, err, color=colors[w], lw=1, label=f"{name} = {w}")
+    center = st.plan["center"]
+    at = dict(zip(*tested(st.histories[(center, seed)]), strict=True))
+    for label, e in st.plan["checkpoints"][(center, seed)].epochs().items():
+        ax.plot(e, at[e], "kv", ms=6)
+        ax.annotate(label, (e, at[e]), textcoords="offset points", xytext=(0, 8),
+                    ha="center", fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test error")
+    ax.legend(loc="upper right", ncol=2)
+    return check_legible(fig)
+
+
+def checkpoint_report(st: Study, name: str = "h") -> None:
+    """Print the checkpoints of each seed at the width nearest the IT."""
+    for (w, seed), p in st.plan["checkpoints"].items():
+        if w == st.plan["center"]:
+            fit = "never" if p.interpolation is None else f"epoch {p.interpolation}"
+            print(f"{name} = {w}, seed {seed}: optimum epoch {p.optimum} (test "
+                  f"{p.optimum_err:.3f}), fits the labels from {fit}, final epoch {p.final}")
+
+
+def epoch_report(st: Study, n_test: int, name: str = "h") -> list:
+    """Print and return (width, ``threshold.EpochPeak``) for the seed-mean test error
+    against epoch of each pruned width; the margin is :func:`margin` at its lowest error."""
+    out = []
+    for w in st.plan["widths"]:
+        curves = [tested(st.histories[(w, s)]) for s in st.seeds]
+        ep, err = curves[0][0], np.mean([c[1] for c in curves], axis=0)
+        m = float(margin(err.min(), n_test))
+        p = threshold.epoch_peak(ep, err, m)
+        out.append((w, p))
+        print(f"{name} = {w:>3}: lowest {err.min():.3f} at epoch {ep[int(np.argmin(err))]}, "
+              f"peak at epoch {p.peak} (rise {p.rise:+.3f}, fall {p.fall:+.3f}, margin "
+              f"{m:.3f}): epoch-wise DD {'yes' if p.holds else 'no'}")
+    return out
+
+
+# --------------------------------------------------------------------------- trajectories
+
+
+def seed_band(trajs: list, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Remaining parameters, and ``key`` (``test`` or ``train``) per seed, of trajectories
+    of one width and checkpoint (the same levels), each preceded by its dense start."""
+    start = 1 if key == "test" else 2
+    x = np.concatenate([[trajs[0].start[0]], trajs[0].params])
+    return x, np.array([[t.start[start], *getattr(t, key)] for t in trajs], dtype=float)
+
+
+def trajectory_figure(st: Study, groups: list):
+    """IMP trajectories over the dense curve (black), mean over seeds with a min-max band,
+    the dense start an open circle: (a) test error, (b) training error. ``groups``: a list
+    of (label, colour, trajectories of one width and checkpoint)."""
+    fig, axes = plt.subplots(2, 1, figsize=TALL, sharex=True)
+    for ax, key, title in ((axes[0], "test", "(a) test error"),
+                           (axes[1], "train", "(b) training error on the noisy labels")):
+        band(ax, st.params, getattr(st, key), COLORS["dense"], marker="", label="dense")
+        for label, color, trajs in groups:
+            x, m = seed_band(trajs, key)
+            band(ax, x, m, color, marker=".", label=label)
+            ax.plot(x[0], m[:, 0].mean(), "o", mfc="none", ms=8, color=color)
+        ax.set_xscale("log")
+        ax.set_title(title)
+    axes[1].set_xlabel("remaining parameters")
+    axes[0].legend(loc="upper right", ncol=2)
+    return check_legible(fig)
+
+
+def final_groups(st: Study, name: str = "h") -> list:
+    """:func:`trajectory_figure` groups: fine-tuned IMP from each width's final weights."""
+    colors = width_colors(st.plan["widths"])
+    return [(f"from {name} = {w}", colors[w], st.pick(mode="finetune", final=True, width=w))
+            for w in st.plan["widths"]]
+
+
+def at_checkpoint(st: Study, checkpoint: str, **equal) -> list:
+    """The trajectories of the width nearest the IT that prune ``checkpoint`` (a name of
+    ``CHECKPOINTS``; a run pruning ``interpolation+final`` counts for both)."""
+    return [t for t in st.pick(width=st.plan["center"], **equal)
+            if checkpoint in t.checkpoint.split("+")]
+
+
+def checkpoint_groups(st: Study) -> list:
+    """:func:`trajectory_figure` groups at the IT width: fine-tuned IMP from each
+    checkpoint, weight rewinding and random IMP from the final weights."""
+    out = [(f"{c}, fine-tuned", TARGET_COLORS[i], at_checkpoint(st, c, mode="finetune"))
+           for i, c in enumerate(CHECKPOINTS)]
+    out += [(f"final, {m.replace('_', ' ')}", TARGET_COLORS[i], at_checkpoint(st, "final", mode=m))
+            for i, m in enumerate(("rewind_weights", "random"), start=len(CHECKPOINTS))]
+    return [g for g in out if g[2]]
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def findings_report(summaries: list, name: str = "h") -> None:
+    """Print ``threshold_results.summarize`` rows: per pruned width and checkpoint, the
+    recovery, the dense-curve verdict and the sparse IT over its seeds."""
+    for f in summaries:
+        n = len(f["seeds"])
+        rec = f["recovery"]
+        levels = ", ".join("-" if a is None else str(a) for a in f["recovers_at"])
+        fit = ("no seed fits at its first level" if f["sparse_it_ratio"] is None else
+               f"fits down to {band_text(f['sparse_it_ratio'], '.2f')} x IT ({f['fits']} of "
+               f"{n} fit at first)")
+        gap = "-" if f["mean_gap"] is None else band_text(f["mean_gap"], "+.3f")
+        print(f"{name} = {f['width']:>3} {f['checkpoint']:>13} ({n} seed{'s' * (n > 1)}): "
+              f"start {band_text(f['start'])}, best {band_text(f['best'])}: best "
+              f"{rec.outcome} than start (margin {rec.margin:.3f}; first level below start - "
+              f"m: {levels})")
+        print(f"{'':>20}dense curve: {f['where']}, gap {gap}; sparse DD in {f['sparse_dd']} "
+              f"of {n}, through the dense peak in {f['through_peak']} of {n}; {fit}")
+
+
+def modes_report(st: Study, n_test: int) -> None:
+    """At the IT width, per checkpoint: fine-tuned IMP (best and sparsest error over
+    seeds), then weight rewinding, random IMP and one-shot pruning against it by the seed
+    rule (``verdicts.compare``: lower, higher or tie)."""
+    for c in CHECKPOINTS:
+        ft = at_checkpoint(st, c, mode="finetune")
+        if not ft:
+            continue
+        best, last = [t.test.min() for t in ft], [t.test[-1] for t in ft]
+        print(f"{c}: fine-tuned IMP best {band_text(verdicts.band(best))}, sparsest "
+              f"{band_text(verdicts.band(last))} at {ft[0].params[-1]:,.0f} parameters")
+        for mode in ("rewind_weights", "random"):
+            other = at_checkpoint(st, c, mode=mode)
+            if other:
+                b = verdicts.compare([t.test.min() for t in other], best, n_test)
+                e = verdicts.compare([t.test[-1] for t in other], last, n_test)
+                print(f"  {mode.replace('_', ' '):>14}: best {b.a:.3f} ({b.outcome}), "
+                      f"sparsest {e.a:.3f} ({e.outcome})")
+        shots = at_checkpoint(st, c, mode="one_shot")
+        for size in sorted({t.params[-1] for t in shots}):
+            one = [t.test[-1] for t in shots if t.params[-1] == size]
+            imp = [t.test[j] for t in ft for j in np.flatnonzero(t.params == size)]
+            cmp = verdicts.compare(one, imp, n_test)
+            print(f"  one-shot to {size:>7,.0f}: {cmp.a:.3f}, IMP there {cmp.b:.3f} "
+                  f"({cmp.outcome})")
+
+
+# --------------------------------------------------------------------------- learning distance
+
+
+def distance_figure(st: Study, name: str = "h"):
+    """Learning distance of the dense networks (band) and along the fine-tuned trajectories
+    from final weights (seed means), against parameters."""
+    fig, ax = plt.subplots(figsize=WIDE)
+    band(ax, st.params, st.distance, COLORS["dense"], label="dense")
+    for label, color, trajs in final_groups(st, name):
+        band(ax, trajs[0].params, [t.distance for t in trajs], color, marker=".",
+             label=label.replace("from", "pruned from"))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("remaining parameters")
+    ax.set_ylabel("learning distance")
+    ax.legend(loc="lower right", ncol=2)
+    return check_legible(fig)
+
+
+def distance_report(st: Study, name: str = "h") -> None:
+    """Print where the dense learning distance peaks and where each trajectory's does."""
+    peak = st.widths[int(np.argmax(st.distance.mean(axis=0)))]
+    print(f"dense networks: largest mean learning distance at {name} = {peak} "
+          f"(IT {name} = {st.plan['threshold'].threshold})")
+    for _, _, trajs in final_groups(st, name):
+        d = np.mean([t.distance for t in trajs], axis=0)
+        test = np.mean([t.test for t in trajs], axis=0)
+        i = int(np.argmax(d))
+        print(f"from {name} = {trajs[0].width:>3}: largest at level {i + 1} "
+              f"({trajs[0].params[i]:,.0f} parameters), test error there {test[i]:.3f}")
+
+
+# --------------------------------------------------------------------------- compact sizes
+
+
+def compact_report(st: Study, summaries: list, name: str = "h") -> bool:
+    """Print the compact size of each width pruned from its final weights (band over
+    seeds) and whether the means are comparable (span < 2 while the starts span > 4)."""
+    finals = [f for f in summaries if f["checkpoint"] == "final"]
+    for f in finals:
+        print(f"from {name} = {f['width']:>3} ({st.params_of(f['width']):>7,} parameters): "
+              f"compact size {band_text(f['compact'], ',.0f')}")
+    sizes = [f["compact"][0] for f in finals]
+    starts = [st.params_of(f["width"]) for f in finals]
+    span, start_span = max(sizes) / min(sizes), max(starts) / min(starts)
+    comparable = span < 2 and start_span > 4
+    print(f"mean compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
+          f"{'comparable' if comparable else 'not comparable'}")
+    return comparable
