@@ -187,8 +187,8 @@ glue("th_peak", "none" if found.peak_width is None else found.peak_width, displa
 # %% [markdown]
 # ## Checkpoints
 #
-# Test error against epoch for each pruned width (seed 0), with the checkpoints marked at
-# the width nearest the IT. A rise after an early minimum is epoch-wise double descent
+# Test error against epoch for each pruned width (the first pruned seed), with the
+# checkpoints marked at the width nearest the IT. A rise after an early minimum is epoch-wise double descent
 # {cite:p}`nakkiran2019deep`, or plain over-fitting of the noisy labels.
 
 # %%
@@ -199,10 +199,11 @@ plt.show()
 tf.checkpoint_report(study)
 
 # %% [markdown]
-# *Epoch-wise double descent, the rule* (`threshold.epoch_peak`): on the test error against
-# epoch, averaged over the seeds, the peak that maximises the smaller of its rise above the
-# lowest error before it and its fall to the final error; it counts when both exceed the
-# margin at the lowest error.
+# *Epoch-wise double descent, the rule* (`threshold_results.epoch_dd`): on the test error
+# against epoch, averaged over the seeds, the peak that maximises the smaller of its rise
+# above the lowest error before it (the bottom) and its fall to the final error
+# (`threshold.epoch_peak`); it counts when the seeds' errors at the peak are *higher* than
+# at the bottom and at the final epoch by the book's seed rule (`verdicts.compare`).
 
 # %% tags=["nbval-check-output"]
 epoch_peaks = tf.epoch_report(study, n_test_signals)
@@ -240,11 +241,14 @@ plt.show()
 #   the downward bias of taking the lowest of the levels.
 # - *Retracing.* The gap between the run and the dense curve (mean over seeds),
 #   interpolated in log parameters at the same size, averaged over the levels inside the
-#   dense range (`threshold.retrace`). A run *follows* the dense curve when the mean gap is
-#   within $m$, and runs *below* or *above* it otherwise; the seeds' verdicts are reported
-#   together, *mixed* when they differ. A run shows a *sparse DD* when it has a rise and a
-#   fall of its own beyond $\max(0.01, m)$, and passes *through the dense peak* when its
-#   peak is within a factor 2 in parameters of the dense one.
+#   dense range (`threshold.retrace`). Over the seeds, the trajectory runs *below* or
+#   *above* the dense curve when the mean of the seeds' gaps is beyond $\pm 2u$, with $u$
+#   the seed rule's uncertainty (half the range of the gaps, or $\sqrt2$ binomial standard
+#   errors at the trajectory's mean error, if larger), and *follows* it otherwise
+#   (`threshold_results.side_of_curve`). A single run shows a *sparse DD* when it has a
+#   rise and a fall of its own beyond $\max(0.01, m)$, and passes *through the dense peak*
+#   when its peak is within a factor 2 in parameters of the dense one; the report counts
+#   the seeds that do.
 # - *Sparse IT.* The fewest remaining parameters down to which every level still fits the
 #   noisy training labels (training error below {glue:text}`th_tol`,
 #   `threshold.sparse_threshold`), as a multiple of the dense IT's

@@ -28,7 +28,8 @@ checkpoints of their training. The questions asked of the stored runs, and their
 * **Where sparse networks stop fitting** (:func:`sparse_threshold`) and **how small pruning
   gets without losing accuracy** (:func:`compact_size`), along one trajectory.
 * **Epoch-wise double descent** (:func:`epoch_peak`): along one test-error history, the
-  largest rise after a minimum that falls again by the end.
+  peak whose smaller of its rise (above the lowest error before it) and its fall (to the
+  final error) is largest.
 * **How far training moved** (:func:`learning_distance`): ``||theta - theta_0||_2``
   between two state dicts.
 

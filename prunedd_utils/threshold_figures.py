@@ -14,16 +14,16 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import threshold, verdicts
+from . import verdicts
 from .plotting import COLORS, TARGET_COLORS, check_legible
 from .sweeps.threshold_stages import CHECKPOINTS
-from .threshold_results import Study, margin
+from .threshold_results import Study, epoch_dd, tested
 
 WIDE = (7.0, 4.0)
 TALL = (7.0, 7.5)
 
 
-def band(ax, x, m, color, ls="-", label=None, marker="o"):
+def plot_band(ax, x, m, color, ls="-", label=None, marker="o"):
     """Mean over the rows of ``m`` (seeds) against ``x``, with a min-max band."""
     m = np.asarray(m, dtype=float)
     ax.plot(x, m.mean(axis=0), ls=ls, marker=marker, ms=3, color=color, label=label)
@@ -33,6 +33,11 @@ def band(ax, x, m, color, ls="-", label=None, marker="o"):
 def band_text(b, fmt: str = ".3f") -> str:
     """A band (mean, min, max) over seeds as ``mean [min, max]``."""
     return f"{b[0]:{fmt}} [{b[1]:{fmt}}, {b[2]:{fmt}}]"
+
+
+def seeds_text(n: int) -> str:
+    """``1 seed``, ``3 seeds``."""
+    return f"{n} seed{'s' * (n != 1)}"
 
 
 def width_colors(widths) -> dict:
@@ -46,11 +51,14 @@ def width_colors(widths) -> dict:
 def dd_figure(st: Study, name: str = "h"):
     """The dense double descent against parameter count: test error (solid), training
     error on the noisy labels (dashed), seed bands, and the IT (dotted)."""
-    it = st.plan["threshold"].threshold
+    found = st.plan["threshold"]
     fig, ax = plt.subplots(figsize=WIDE)
-    band(ax, st.params, st.test, COLORS["dense"], label="test error")
-    band(ax, st.params, st.train, COLORS["dense"], ls="--", label="train error (noisy labels)")
-    ax.axvline(st.params_of(it), color="tab:red", lw=1, ls=":", label=f"IT, {name} = {it}")
+    plot_band(ax, st.params, st.test, COLORS["dense"], label="test error")
+    plot_band(ax, st.params, st.train, COLORS["dense"], ls="--",
+              label="train error (noisy labels)")
+    if found is not None and found.threshold is not None:  # None: widths given by hand
+        it = found.threshold
+        ax.axvline(st.params_of(it), color="tab:red", lw=1, ls=":", label=f"IT, {name} = {it}")
     ax.set_xscale("log")
     ax.set_xlabel("parameters of the dense network")
     ax.set_ylabel("error")
@@ -61,6 +69,9 @@ def dd_figure(st: Study, name: str = "h"):
 def threshold_report(st: Study, tol: float, name: str = "h") -> None:
     """Print the IT, the test-error peak with its seed range, and what was pruned."""
     found = st.plan["threshold"]
+    if found is None:
+        print(f"widths pruned (given, no IT): {', '.join(str(w) for w in st.plan['widths'])}")
+        return
     print(f"IT (mean final train error < {tol}): {name} = {found.threshold} "
           f"({st.params_of(found.threshold):,} parameters); per seed: "
           f"{', '.join(str(t) for t in found.seed_thresholds)}")
@@ -71,19 +82,12 @@ def threshold_report(st: Study, tol: float, name: str = "h") -> None:
               f"seeds {found.peak_spread:.3f}); per seed: "
               f"{', '.join(str(p) for p in found.seed_peaks)}")
     print(f"double descent by the rule (rise and fall beyond 0.01): {found.holds}")
-    center = st.plan["center"]
-    several = len({t.checkpoint for t in st.pick(width=center)}) > 1
-    print(f"widths pruned: {', '.join(str(w) for w in st.plan['widths'])}; "
-          + (f"every checkpoint at {name} = {center}" if several else "final weights"))
+    at = (f"checkpoints {', '.join(st.checkpoints)} at {name} = {st.plan['center']}, final "
+          f"weights elsewhere" if st.checkpoints != ("final",) else "final weights")
+    print(f"widths pruned: {', '.join(str(w) for w in st.plan['widths'])}; {at}")
 
 
 # --------------------------------------------------------------------------- checkpoints
-
-
-def tested(history: list) -> tuple[list, np.ndarray]:
-    """The evaluated epochs of a dense history and their test errors."""
-    h = [e for e in history if e.get("test_err") is not None]
-    return [e["epoch"] for e in h], np.array([e["test_err"] for e in h], dtype=float)
 
 
 def checkpoint_figure(st: Study, seed: int, name: str = "h"):
@@ -95,8 +99,11 @@ def checkpoint_figure(st: Study, seed: int, name: str = "h"):
         ep, err = tested(st.histories[(w, seed)])
         ax.plot(ep, err, color=colors[w], lw=1, label=f"{name} = {w}")
     center = st.plan["center"]
-    at = dict(zip(*tested(st.histories[(center, seed)]), strict=True))
-    for label, e in st.plan["checkpoints"][(center, seed)].epochs().items():
+    at = dict(zip(*tested(st.histories.get((center, seed), [])), strict=True))
+    picks = st.plan["checkpoints"].get((center, seed))
+    for label, e in ({} if picks is None else picks.epochs()).items():
+        if label not in st.checkpoints:
+            continue
         ax.plot(e, at[e], "kv", ms=6)
         ax.annotate(label, (e, at[e]), textcoords="offset points", xytext=(0, 8),
                     ha="center", fontsize=9)
@@ -117,18 +124,19 @@ def checkpoint_report(st: Study, name: str = "h") -> None:
 
 
 def epoch_report(st: Study, n_test: int, name: str = "h") -> list:
-    """Print and return (width, ``threshold.EpochPeak``) for the seed-mean test error
-    against epoch of each pruned width; the margin is :func:`margin` at its lowest error."""
+    """Print and return (width, ``threshold_results.epoch_dd``) for each pruned width:
+    the bottom and the peak of the seed-mean test error against epoch, and whether the
+    peak is higher than both the bottom and the final error by the seed rule."""
     out = []
     for w in st.plan["widths"]:
-        curves = [tested(st.histories[(w, s)]) for s in st.seeds]
-        ep, err = curves[0][0], np.mean([c[1] for c in curves], axis=0)
-        m = float(margin(err.min(), n_test))
-        p = threshold.epoch_peak(ep, err, m)
-        out.append((w, p))
-        print(f"{name} = {w:>3}: lowest {err.min():.3f} at epoch {ep[int(np.argmin(err))]}, "
-              f"peak at epoch {p.peak} (rise {p.rise:+.3f}, fall {p.fall:+.3f}, margin "
-              f"{m:.3f}): epoch-wise DD {'yes' if p.holds else 'no'}")
+        d = epoch_dd(st, w, n_test)
+        p = d["peak"]
+        print(f"{name} = {w:>3}: bottom {d['rise'].b:.3f} at epoch {p.bottom}, peak "
+              f"{d['rise'].a:.3f} at epoch {p.peak}, final {d['fall'].b:.3f}; peak vs bottom: "
+              f"{d['rise'].outcome}, vs final: {d['fall'].outcome} (margin "
+              f"{max(d['rise'].margin, d['fall'].margin):.3f}): epoch-wise DD "
+              f"{'yes' if d['holds'] else 'no'}")
+        out.append((w, d))
     return out
 
 
@@ -150,10 +158,10 @@ def trajectory_figure(st: Study, groups: list):
     fig, axes = plt.subplots(2, 1, figsize=TALL, sharex=True)
     for ax, key, title in ((axes[0], "test", "(a) test error"),
                            (axes[1], "train", "(b) training error on the noisy labels")):
-        band(ax, st.params, getattr(st, key), COLORS["dense"], marker="", label="dense")
+        plot_band(ax, st.params, getattr(st, key), COLORS["dense"], marker="", label="dense")
         for label, color, trajs in groups:
             x, m = seed_band(trajs, key)
-            band(ax, x, m, color, marker=".", label=label)
+            plot_band(ax, x, m, color, marker=".", label=label)
             ax.plot(x[0], m[:, 0].mean(), "o", mfc="none", ms=8, color=color)
         ax.set_xscale("log")
         ax.set_title(title)
@@ -165,15 +173,15 @@ def trajectory_figure(st: Study, groups: list):
 def final_groups(st: Study, name: str = "h") -> list:
     """:func:`trajectory_figure` groups: fine-tuned IMP from each width's final weights."""
     colors = width_colors(st.plan["widths"])
-    return [(f"from {name} = {w}", colors[w], st.pick(mode="finetune", final=True, width=w))
-            for w in st.plan["widths"]]
+    groups = [(f"from {name} = {w}", colors[w], st.pick(mode="finetune", final=True, width=w))
+              for w in st.plan["widths"]]
+    return [g for g in groups if g[2]]
 
 
 def at_checkpoint(st: Study, checkpoint: str, **equal) -> list:
     """The trajectories of the width nearest the IT that prune ``checkpoint`` (a name of
     ``CHECKPOINTS``; a run pruning ``interpolation+final`` counts for both)."""
-    return [t for t in st.pick(width=st.plan["center"], **equal)
-            if checkpoint in t.checkpoint.split("+")]
+    return [t for t in st.pick(width=st.plan["center"], **equal) if t.prunes(checkpoint)]
 
 
 def checkpoint_groups(st: Study) -> list:
@@ -196,14 +204,15 @@ def findings_report(summaries: list, name: str = "h") -> None:
         n = len(f["seeds"])
         rec = f["recovery"]
         levels = ", ".join("-" if a is None else str(a) for a in f["recovers_at"])
-        fit = ("no seed fits at its first level" if f["sparse_it_ratio"] is None else
+        fit = ("no seed fits at its first level" if f["fits"] == 0 else
+               "sparse IT: no dense IT to compare" if f["sparse_it_ratio"] is None else
                f"fits down to {band_text(f['sparse_it_ratio'], '.2f')} x IT ({f['fits']} of "
                f"{n} fit at first)")
         gap = "-" if f["mean_gap"] is None else band_text(f["mean_gap"], "+.3f")
-        print(f"{name} = {f['width']:>3} {f['checkpoint']:>13} ({n} seed{'s' * (n > 1)}): "
-              f"start {band_text(f['start'])}, best {band_text(f['best'])}: best "
-              f"{rec.outcome} than start (margin {rec.margin:.3f}; first level below start - "
-              f"m: {levels})")
+        print(f"{name} = {f['width']:>3} {f['checkpoint']:>13} ({seeds_text(n)}): "
+              f"start {band_text(f['start'])}, best {band_text(f['best'])}; best vs start: "
+              f"{rec.outcome} (margin {rec.margin:.3f}); first level more than one run's "
+              f"margin below start: {levels}")
         print(f"{'':>20}dense curve: {f['where']}, gap {gap}; sparse DD in {f['sparse_dd']} "
               f"of {n}, through the dense peak in {f['through_peak']} of {n}; {fit}")
 
@@ -221,18 +230,27 @@ def modes_report(st: Study, n_test: int) -> None:
               f"{band_text(verdicts.band(last))} at {ft[0].params[-1]:,.0f} parameters")
         for mode in ("rewind_weights", "random"):
             other = at_checkpoint(st, c, mode=mode)
-            if other:
-                b = verdicts.compare([t.test.min() for t in other], best, n_test)
-                e = verdicts.compare([t.test[-1] for t in other], last, n_test)
-                print(f"  {mode.replace('_', ' '):>14}: best {b.a:.3f} ({b.outcome}), "
-                      f"sparsest {e.a:.3f} ({e.outcome})")
+            seeds = {t.seed for t in other}
+            same = [t for t in ft if t.seed in seeds]  # fine-tuning on the same seeds
+            if other and same:
+                b = verdicts.compare([t.test.min() for t in other],
+                                     [t.test.min() for t in same], n_test)
+                e = verdicts.compare([t.test[-1] for t in other], [t.test[-1] for t in same],
+                                     n_test)
+                print(f"  {mode.replace('_', ' '):>14} ({seeds_text(len(other))}): best "
+                      f"{b.a:.3f} (vs fine-tuned: {b.outcome}), sparsest {e.a:.3f} "
+                      f"({e.outcome})")
         shots = at_checkpoint(st, c, mode="one_shot")
         for size in sorted({t.params[-1] for t in shots}):
-            one = [t.test[-1] for t in shots if t.params[-1] == size]
-            imp = [t.test[j] for t in ft for j in np.flatnonzero(t.params == size)]
-            cmp = verdicts.compare(one, imp, n_test)
-            print(f"  one-shot to {size:>7,.0f}: {cmp.a:.3f}, IMP there {cmp.b:.3f} "
-                  f"({cmp.outcome})")
+            one = [t for t in shots if t.params[-1] == size]
+            imp = [t.test[j] for t in ft if t.seed in {u.seed for u in one}
+                   for j in np.flatnonzero(t.params == size)]
+            if not imp:
+                print(f"  one-shot to {size:>7,.0f}: no IMP level of that size")
+                continue
+            cmp = verdicts.compare([t.test[-1] for t in one], imp, n_test)
+            print(f"  one-shot to {size:>7,.0f}: {cmp.a:.3f}, fine-tuned IMP there "
+                  f"{cmp.b:.3f} (vs IMP: {cmp.outcome})")
 
 
 # --------------------------------------------------------------------------- learning distance
@@ -242,9 +260,9 @@ def distance_figure(st: Study, name: str = "h"):
     """Learning distance of the dense networks (band) and along the fine-tuned trajectories
     from final weights (seed means), against parameters."""
     fig, ax = plt.subplots(figsize=WIDE)
-    band(ax, st.params, st.distance, COLORS["dense"], label="dense")
+    plot_band(ax, st.params, st.distance, COLORS["dense"], label="dense")
     for label, color, trajs in final_groups(st, name):
-        band(ax, trajs[0].params, [t.distance for t in trajs], color, marker=".",
+        plot_band(ax, trajs[0].params, [t.distance for t in trajs], color, marker=".",
              label=label.replace("from", "pruned from"))
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -274,6 +292,9 @@ def compact_report(st: Study, summaries: list, name: str = "h") -> bool:
     """Print the compact size of each width pruned from its final weights (band over
     seeds) and whether the means are comparable (span < 2 while the starts span > 4)."""
     finals = [f for f in summaries if f["checkpoint"] == "final"]
+    if not finals:
+        print("no trajectories from final weights")
+        return False
     for f in finals:
         print(f"from {name} = {f['width']:>3} ({st.params_of(f['width']):>7,} parameters): "
               f"compact size {band_text(f['compact'], ',.0f')}")

@@ -42,6 +42,11 @@ class Trajectory:
     distance: np.ndarray
     start: tuple
 
+    def prunes(self, checkpoint: str) -> bool:
+        """Whether the run prunes the checkpoint named ``checkpoint`` (a run whose
+        checkpoints share an epoch, ``"interpolation+final"``, prunes each of them)."""
+        return checkpoint in self.checkpoint.split("+")
+
 
 @dataclass(frozen=True)
 class Study:
@@ -51,7 +56,9 @@ class Study:
     width; ``test``, ``train``, ``distance``: final test error, training error (on the
     labels trained on) and learning distance, shape (seeds, widths); ``plan``: what the
     prune stage decided (``threshold_stages.plan``); ``trajectories``: every pruned run;
-    ``histories``: the per-epoch metrics of each dense run, by (width, seed).
+    ``histories``: the per-epoch metrics of each dense run, by (width, seed);
+    ``checkpoints``: the checkpoints pruned at the width nearest the IT (the other widths
+    are pruned from their final weights).
     """
 
     widths: list
@@ -63,6 +70,7 @@ class Study:
     plan: dict
     trajectories: list = field(default_factory=list)
     histories: dict = field(default_factory=dict)
+    checkpoints: tuple = ("final",)
 
     def pick(self, **equal) -> list[Trajectory]:
         """The trajectories whose fields equal the given values (``pick(mode="finetune")``)."""
@@ -102,20 +110,24 @@ def _start(s, dense_metrics: dict, params: int) -> tuple:
     return params, at.get("test_err"), at.get("train_err")
 
 
-def _checkpoint(s, plan: dict) -> str:
+def _checkpoint(s, plan: dict, chosen) -> str:
+    """The names among ``chosen`` (the checkpoints pruned at this width) of the epoch run
+    ``s`` prunes, joined by ``+`` when they share it."""
     epochs_at = plan["checkpoints"][(s.width, s.seed)].epochs()
     at = s.epochs if s.prune_at == -1 else s.prune_at
-    return "+".join(k for k, e in epochs_at.items() if e == at)
+    return "+".join(k for k, e in epochs_at.items() if e == at and k in chosen)
 
 
-def _trajectory(s, experiment: str, plan: dict, params: int, dense: dict) -> Trajectory:
-    """The pruned run ``s`` as a Trajectory; ``dense``: the metrics of its dense run."""
+def _trajectory(s, experiment: str, plan: dict, params: int, dense: dict,
+                chosen) -> Trajectory:
+    """The pruned run ``s`` as a Trajectory; ``dense``: the metrics of its dense run;
+    ``chosen``: the checkpoints pruned at its width."""
     m = Run(s, experiment).metrics()
     p, test = threshold.trajectory(m)
     _, train = threshold.trajectory(m, key="train_err")
     _, dist = threshold.trajectory(m, key="distance_kept")
     return Trajectory(width=s.width, seed=s.seed, mode=stages.mode_of(s),
-                      checkpoint=_checkpoint(s, plan), final=s.prune_at == -1, params=p,
+                      checkpoint=_checkpoint(s, plan, chosen), final=s.prune_at == -1, params=p,
                       test=test, train=train, distance=dist, start=_start(s, dense, params))
 
 
@@ -139,6 +151,11 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
     by_width = {r["width"]: r["params"] for r in dense}
     n_params = np.array([by_width[w] for w in widths], dtype=float)
     metrics = {s.hash: Run(s, experiment).metrics() for s in dense_runs}  # read once each
+    checkpoints = tuple(stages.all_params(module.settings, params)["checkpoints"])
+    others = ("final",) if "final" in checkpoints else checkpoints
+
+    def chosen(width):
+        return checkpoints if plan["center"] in (None, width) else others
 
     def matrix(key):
         return np.array(seed_matrix(dense, "width", key, widths, seeds), dtype=float)
@@ -146,8 +163,10 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
     return Study(widths=widths, seeds=seeds, params=n_params, test=matrix("test_err"),
                  train=matrix("train_err"), distance=matrix("distance"), plan=plan,
                  trajectories=[_trajectory(s, experiment, plan, by_width[s.width],
-                                           metrics[s.dense().hash]) for s in pruned],
-                 histories={(s.width, s.seed): metrics[s.hash]["history"] for s in dense_runs})
+                                           metrics[s.dense().hash], chosen(s.width))
+                               for s in pruned],
+                 histories={(s.width, s.seed): metrics[s.hash]["history"] for s in dense_runs},
+                 checkpoints=checkpoints)
 
 
 def margin(err, n_test: int):
@@ -194,6 +213,8 @@ def findings(study: Study, n_test: int, tol: float = threshold.TOL,
             recovery=best - e0,
             recovers_at=next((i + 1 for i, e in enumerate(t.test) if e < e0 - m), None),
             retrace=r, mean_gap=r.mean_gap, where=where,
+            mean_err=float(np.nanmean(np.where(np.isnan(r.dense_err), np.nan, r.err)))
+            if not np.isnan(r.mean_gap) else None,
             sparse_dd=bool(r.pruned is not None and r.pruned.holds),
             through_peak=r.retraces_peak, sparse_it=sp,
             sparse_it_ratio=None if sp is None or dense_it is None else sp / dense_it,
@@ -212,11 +233,16 @@ def _groups(rows: list[dict]) -> dict:
     return dict(sorted(out.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))))
 
 
-def _unanimous(values: list[str]) -> str:
-    """The common value, or ``mixed`` with the count of each."""
-    if len(set(values)) == 1:
-        return values[0]
-    return "mixed (" + ", ".join(f"{v} {values.count(v)}" for v in sorted(set(values))) + ")"
+def side_of_curve(gaps, err: float, n_test: int) -> str:
+    """The seed rule for a trajectory's mean gaps to the dense curve (one per seed):
+    ``below`` when their mean is below ``-2 u``, ``above`` when above ``2 u``, ``follows``
+    otherwise, with ``u`` as in ``verdicts.uncertainty``: half the range of the gaps, or
+    sqrt(2) binomial standard errors at the trajectory's mean error ``err``, if larger."""
+    g = np.asarray(gaps, dtype=float)
+    if g.size == 0 or not np.all(np.isfinite(g)):
+        raise ValueError(f"gaps must be a non-empty list of finite numbers, got {gaps!r}")
+    u = max((g.max() - g.min()) / 2, float(np.sqrt(2 * err * (1 - err) / int(n_test))))
+    return "below" if g.mean() < -2 * u else "above" if g.mean() > 2 * u else "follows"
 
 
 def summarize(rows: list[dict], n_test: int) -> list[dict]:
@@ -227,8 +253,8 @@ def summarize(rows: list[dict], n_test: int) -> list[dict]:
     (over the seeds that fit at their first level; None if none does); ``recovery``: the
     seed rule (``verdicts.compare``) of the best errors against the start errors (``lower``:
     pruning recovers); ``recovers_at``: the first recovered level of each seed; ``where``:
-    the seeds' common verdict on the dense curve, or ``mixed``; ``sparse_dd`` and
-    ``through_peak``: how many seeds show them.
+    :func:`side_of_curve` of the seeds' mean gaps (``outside`` when no level lies in the
+    dense range); ``sparse_dd`` and ``through_peak``: how many seeds show them.
     """
     out = []
     for (width, name), g in _groups(rows).items():
@@ -241,7 +267,8 @@ def summarize(rows: list[dict], n_test: int) -> list[dict]:
             best=verdicts.band([r["best"] for r in g]),
             recovery=verdicts.compare([r["best"] for r in g], [r["start"] for r in g], n_test),
             recovers_at=[r["recovers_at"] for r in g],
-            where=_unanimous([r["where"] for r in g]),
+            where="outside" if not gaps else side_of_curve(
+                gaps, float(np.mean([r["mean_err"] for r in g])), n_test),
             mean_gap=verdicts.band(gaps) if gaps else None,
             sparse_dd=sum(r["sparse_dd"] for r in g),
             through_peak=sum(r["through_peak"] for r in g),
@@ -249,3 +276,31 @@ def summarize(rows: list[dict], n_test: int) -> list[dict]:
             fits=len(ratios),
             compact=verdicts.band([r["compact"] for r in g])))
     return out
+
+
+def tested(history: list) -> tuple[list, np.ndarray]:
+    """The evaluated epochs of a dense run's history and their test errors."""
+    h = [e for e in history if e.get("test_err") is not None]
+    return [int(e["epoch"]) for e in h], np.array([e["test_err"] for e in h], dtype=float)
+
+
+def epoch_dd(study: Study, width: int, n_test: int) -> dict:
+    """Epoch-wise double descent of the dense runs of ``width``, by the seed rule.
+
+    The bottom and the peak are those of ``threshold.epoch_peak`` on the seed-mean test
+    error against epoch; the peak's per-seed errors are compared (``verdicts.compare``)
+    with the bottom's (``rise``) and with the final ones (``fall``): epoch-wise DD
+    ``holds`` when the peak is ``higher`` than both. Returns ``epochs``, ``mean``,
+    ``peak``, ``rise``, ``fall``, ``holds``.
+    """
+    curves = [tested(study.histories[(width, s)]) for s in study.seeds]
+    epochs = curves[0][0]
+    if any(c[0] != epochs for c in curves):
+        raise ValueError(f"the seeds of width {width} were evaluated at different epochs")
+    errs = np.array([c[1] for c in curves])
+    peak = threshold.epoch_peak(epochs, errs.mean(axis=0), 0.0)
+    b, p = epochs.index(peak.bottom), epochs.index(peak.peak)
+    rise = verdicts.compare(errs[:, p], errs[:, b], n_test)
+    fall = verdicts.compare(errs[:, p], errs[:, -1], n_test)
+    return dict(epochs=epochs, mean=errs.mean(axis=0), peak=peak, rise=rise, fall=fall,
+                holds=rise.outcome == "higher" and fall.outcome == "higher")

@@ -27,7 +27,7 @@ def test_the_mnist1d_chapter_runs_with_the_tiny_preset(tmp_path, monkeypatch):
                                             train_missing=True))
     for phrase in ("IT (mean final train error < 0.9): h = ", "widths pruned:",
                    "optimum epoch", "dense curve: outside, gap", "fits down to",
-                   "rewind weights: best", "one-shot to", "epoch-wise DD",
+                   "rewind weights (2 seeds): best", "one-shot to", "epoch-wise DD",
                    "largest mean learning distance", "compact sizes span a factor",
                    "final (2 seeds)"):
         assert phrase in text, phrase

@@ -1,0 +1,94 @@
+"""The threshold study's figures and reports on a small synthetic Study (no training), and
+the epoch-wise double-descent rule over seeds."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from prunedd_utils import threshold, threshold_figures, threshold_results  # noqa: E402
+
+WIDTHS, SEEDS, N_TEST = [2, 4, 8], [0, 1], 10_000
+# per width: test error against epochs 1..6 (a peak at epoch 3 at width 4), train error
+CURVES = {2: [0.6, 0.55, 0.5, 0.5, 0.5, 0.5], 4: [0.5, 0.3, 0.45, 0.4, 0.35, 0.32],
+          8: [0.5, 0.4, 0.35, 0.3, 0.3, 0.3]}
+TRAIN = {2: 0.4, 4: 0.0, 8: 0.0}
+
+
+def _history(w, seed):
+    return [{"epoch": e + 1, "test_err": v + 0.002 * seed,
+             "train_err": TRAIN[w] if e >= 3 else 0.5} for e, v in enumerate(CURVES[w])]
+
+
+def _trajectory(w, seed, mode, checkpoint, levels=4, start_err=0.32):
+    params = 100.0 * w * 0.8 ** np.arange(1, levels + 1)
+    test = np.linspace(0.28, 0.4, levels) + 0.002 * seed
+    return threshold_results.Trajectory(
+        width=w, seed=seed, mode=mode, checkpoint=checkpoint, final=checkpoint.endswith(
+            "final"), params=params, test=test, train=np.array([0.0, 0.0, 0.1, 0.3][:levels]),
+        distance=np.linspace(1, 2, levels), start=(100.0 * w, start_err, 0.0))
+
+
+def _study():
+    hist = {(w, s): _history(w, s) for w in WIDTHS for s in SEEDS}
+    test = np.array([[h[-1]["test_err"] for h in (hist[(w, s)] for w in WIDTHS)]
+                     for s in SEEDS])
+    train = np.array([[TRAIN[w] for w in WIDTHS] for _ in SEEDS])
+    found = threshold.threshold_and_peak(WIDTHS, train, test, tol=0.005)
+    picks = {(w, s): threshold.pick_checkpoints(hist[(w, s)], [1, 2, 3, 4, 5, 6], 0.005)
+             for w in (4, 8) for s in SEEDS}
+    trajs = [_trajectory(w, s, "finetune", "final") for w in (4, 8) for s in SEEDS]
+    trajs += [_trajectory(4, s, "finetune", "optimum") for s in SEEDS]
+    trajs += [_trajectory(4, 0, "rewind_weights", "final")]  # one seed only
+    trajs += [_trajectory(4, s, "random", "final") for s in SEEDS]
+    trajs += [_trajectory(4, s, "one_shot", "final", levels=1) for s in SEEDS]
+    plan = {"threshold": found, "widths": (4, 8), "center": 4, "checkpoints": picks}
+    return threshold_results.Study(
+        widths=WIDTHS, seeds=SEEDS, params=100.0 * np.array(WIDTHS), test=test, train=train,
+        distance=np.ones((2, 3)), plan=plan, trajectories=trajs, histories=hist,
+        checkpoints=("optimum", "final"))
+
+
+def test_epoch_wise_double_descent_compares_the_seeds_at_the_peak():
+    st = _study()
+    d = threshold_results.epoch_dd(st, 4, N_TEST)
+    assert (d["peak"].bottom, d["peak"].peak) == (2, 3)
+    assert d["rise"].outcome == "higher" and d["fall"].outcome == "higher" and d["holds"]
+    assert not threshold_results.epoch_dd(st, 8, N_TEST)["holds"]  # only falls
+    assert not threshold_results.epoch_dd(st, 4, 100)["holds"]  # 100 test images: a tie
+
+
+def test_the_lowest_error_after_the_peak_is_not_the_bottom():
+    p = threshold.epoch_peak(range(1, 7), [0.5, 0.4, 0.45, 0.3, 0.25, 0.2], 0.0)
+    assert p.bottom == 2 and p.peak == 3 and p.fall == pytest.approx(0.25)
+
+
+def test_every_figure_and_report_runs_and_says_what_it_measured(capsys):
+    st = _study()
+    for fig in (threshold_figures.dd_figure(st), threshold_figures.checkpoint_figure(st, 0),
+                threshold_figures.trajectory_figure(st, threshold_figures.final_groups(st)),
+                threshold_figures.trajectory_figure(st, threshold_figures.checkpoint_groups(st)),
+                threshold_figures.distance_figure(st)):
+        assert fig.axes
+        plt.close(fig)
+    threshold_figures.threshold_report(st, 0.005)
+    threshold_figures.checkpoint_report(st)
+    peaks = threshold_figures.epoch_report(st, N_TEST)
+    rows = threshold_results.summarize(threshold_results.findings(st, N_TEST), N_TEST)
+    threshold_figures.findings_report(rows)
+    threshold_figures.modes_report(st, N_TEST)
+    threshold_figures.distance_report(st)
+    threshold_figures.compact_report(st, rows)
+    out = capsys.readouterr().out
+    assert "IT (mean final train error < 0.005): h = 4" in out
+    assert "checkpoints optimum, final at h = 4, final weights elsewhere" in out
+    assert [w for w, d in peaks if d["holds"]] == [4]
+    assert "rewind weights (1 seed): best 0.280 (vs fine-tuned: tie)" in out  # its one seed
+    assert "random (2 seeds): best" in out and "one-shot to     320: 0.281" in out
+    assert "h =   4       optimum (2 seeds)" in out and "h =   8         final" in out
+    assert "compact sizes span a factor" in out
