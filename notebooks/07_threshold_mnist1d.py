@@ -170,8 +170,8 @@ glue("th_margin_40", f"{100 * threshold_results.margin(0.4, n_test_signals):.1f}
 # The figure shows the final test error (solid) and training error on the noisy labels
 # (dashed) of the dense networks against their parameter count, the mean over seeds with a
 # band from the lowest to the highest seed, and the IT (dotted). The figures and printed
-# reports are functions of `prunedd_utils.threshold_figures`, so that the CIFAR-10 chapter
-# ({ref}`chap-threshold-cifar`) shows its study in the same way.
+# reports are functions of `prunedd_utils.threshold_figures`, so that the CIFAR-10 study
+# (`notebooks/07b_threshold_cifar10`) is shown in the same way.
 
 # %%
 tf.dd_figure(study)

@@ -28,7 +28,8 @@ class Trajectory:
     (``threshold_stages.mode_of``); ``checkpoint``: the names of the checkpoint it prunes
     (``"final"``, ``"optimum"``, ``"interpolation+final"``, ...); ``final``: it prunes the
     final weights. ``start``: (parameters, test error, training error) of the dense network
-    it prunes (test error None when that epoch was not evaluated).
+    it prunes (test error None when that epoch was not evaluated); ``seconds``: the run's
+    training time, on ``device``.
     """
 
     width: int
@@ -41,6 +42,8 @@ class Trajectory:
     train: np.ndarray
     distance: np.ndarray
     start: tuple
+    seconds: float = 0.0
+    device: str = "cpu"
 
     def prunes(self, checkpoint: str) -> bool:
         """Whether the run prunes the checkpoint named ``checkpoint`` (a run whose
@@ -58,7 +61,8 @@ class Study:
     prune stage decided (``threshold_stages.plan``); ``trajectories``: every pruned run;
     ``histories``: the per-epoch metrics of each dense run, by (width, seed);
     ``checkpoints``: the checkpoints pruned at the width nearest the IT (the other widths
-    are pruned from their final weights).
+    are pruned from their final weights); ``dense_seconds``: the training time of the
+    dense runs, in all, on ``dense_devices``.
     """
 
     widths: list
@@ -71,6 +75,16 @@ class Study:
     trajectories: list = field(default_factory=list)
     histories: dict = field(default_factory=dict)
     checkpoints: tuple = ("final",)
+    dense_seconds: float = 0.0
+    dense_devices: tuple = ()
+
+    def hours(self) -> float:
+        """Training time of every run of both stages, in hours (one worker's time)."""
+        return (self.dense_seconds + sum(t.seconds for t in self.trajectories)) / 3600
+
+    def devices(self) -> list[str]:
+        """The devices the runs of both stages trained on."""
+        return sorted(set(self.dense_devices) | {t.device for t in self.trajectories})
 
     def pick(self, **equal) -> list[Trajectory]:
         """The trajectories whose fields equal the given values (``pick(mode="finetune")``)."""
@@ -128,7 +142,8 @@ def _trajectory(s, experiment: str, plan: dict, params: int, dense: dict,
     _, dist = threshold.trajectory(m, key="distance_kept")
     return Trajectory(width=s.width, seed=s.seed, mode=stages.mode_of(s),
                       checkpoint=_checkpoint(s, plan, chosen), final=s.prune_at == -1, params=p,
-                      test=test, train=train, distance=dist, start=_start(s, dense, params))
+                      test=test, train=train, distance=dist, start=_start(s, dense, params),
+                      seconds=float(m.get("seconds", 0.0)), device=str(m.get("device")))
 
 
 def load(module: ModuleType, params: dict, experiment: str | None = None,
@@ -166,7 +181,9 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
                                            metrics[s.dense().hash], chosen(s.width))
                                for s in pruned],
                  histories={(s.width, s.seed): metrics[s.hash]["history"] for s in dense_runs},
-                 checkpoints=checkpoints)
+                 checkpoints=checkpoints,
+                 dense_seconds=sum(float(m.get("seconds", 0.0)) for m in metrics.values()),
+                 dense_devices=tuple(sorted({str(m.get("device")) for m in metrics.values()})))
 
 
 def margin(err, n_test: int):

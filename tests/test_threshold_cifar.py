@@ -81,6 +81,10 @@ def test_tiny_study_runs_both_stages_on_cifar10(store):
     assert ft.start == (study.params_of(it), dense_final["test_err"], dense_final["train_err"])
     assert len(ft.params) == levels and np.all(np.diff(ft.params) < 0)
     assert np.all(ft.distance > 0)
+    assert ft.checkpoint == "final"  # final weights only: no other checkpoint's name
+    assert set(study.histories) == {(k, s) for k in (1, 2, 4) for s in (0, 1)}
+    stored = sum(r["seconds"] for r in rows) + sum(r["seconds"] for r in dense_rows)
+    assert study.hours() == pytest.approx(stored / 3600) and study.devices() == ["cpu"]
     with pytest.raises(RuntimeError, match="-p stage=prune"):
         threshold_results.load(threshold_cifar, dict(tiny, retrain_epochs=2))
 
