@@ -296,3 +296,60 @@ tf.distance_report(study)
 
 # %% tags=["nbval-check-output"]
 comparable = tf.compact_report(study, summaries)
+
+# %% [markdown]
+# ## What the study found
+#
+# The answers, from the width nearest the IT pruned from its final weights unless said
+# otherwise; each is the verdict of a rule stated above, over {glue:text}`th_prune_seeds`
+# seeds.
+
+# %% tags=["nbval-check-output"]
+def verdict_text(outcome):
+    """The recovery verdict of the seed rule in words."""
+    return {"lower": "recovers", "tie": "does not recover beyond the margin",
+            "higher": "gets worse"}[outcome]
+
+
+def first_levels(f):
+    """The first recovered level of each seed, '-' for none."""
+    return ", ".join("-" if a is None else str(a) for a in f["recovers_at"])
+
+
+finals = {f["width"]: f for f in summaries if f["checkpoint"] == "final"}
+f_it = finals[plan["center"]]
+print(f"1. recovery at the IT (h = {f_it['width']}): start {tf.band_text(f_it['start'])}, "
+      f"best {tf.band_text(f_it['best'])}: {verdict_text(f_it['recovery'].outcome)}; first "
+      f"recovered level per seed: {first_levels(f_it)}")
+for w, f in finals.items():
+    print(f"   h = {w:>3}: {verdict_text(f['recovery'].outcome)}, best - start "
+          f"{f['best'][0] - f['start'][0]:+.3f}, first levels {first_levels(f)}")
+for f in summaries:
+    if f["width"] == plan["center"] and f["checkpoint"] != "final":
+        print(f"   h = {f['width']} from {f['checkpoint']}: {verdict_text(f['recovery'].outcome)}"
+              f", best - start {f['best'][0] - f['start'][0]:+.3f}")
+runs_ft = found_rows  # fine-tuned IMP, every width, checkpoint and seed
+n_dd = sum(r["sparse_dd"] for r in runs_ft)
+n_peak = sum(r["through_peak"] for r in runs_ft)
+print(f"2. against the dense curve at the IT: {f_it['where']} (mean gap "
+      f"{tf.band_text(f_it['mean_gap'], '+.3f')}); by width: "
+      + ", ".join(f"h = {w} {f['where']}" for w, f in finals.items()))
+print(f"   fine-tuned runs with a sparse DD of their own: {n_dd} of {len(runs_ft)}; "
+      f"through the dense peak: {n_peak} of {len(runs_ft)}")
+fit_text = ("-" if f_it["sparse_it_ratio"] is None
+            else tf.band_text(f_it["sparse_it_ratio"], ".2f"))
+print(f"3. sparse IT at the IT: {fit_text} x the dense IT's parameters; by width: "
+      + ", ".join(f"h = {w} " + ("-" if f["sparse_it_ratio"] is None else
+                                 f"{f['sparse_it_ratio'][0]:.2f}") for w, f in finals.items()))
+print(f"compute: {study.hours():.2f} h of one CPU thread in all, on {', '.join(study.devices())}")
+
+glue("th_q1_start", tf.band_text(f_it["start"]), display=False)
+glue("th_q1_best", tf.band_text(f_it["best"]), display=False)
+glue("th_q1_verdict", verdict_text(f_it["recovery"].outcome), display=False)
+glue("th_q1_levels", first_levels(f_it), display=False)
+glue("th_q2_where", f_it["where"], display=False)
+glue("th_q2_gap", tf.band_text(f_it["mean_gap"], "+.3f"), display=False)
+glue("th_q2_dd", f"{n_dd} of {len(runs_ft)}", display=False)
+glue("th_q2_peak", f"{n_peak} of {len(runs_ft)}", display=False)
+glue("th_q3_ratio", fit_text, display=False)
+glue("th_hours", f"{study.hours():.1f}", display=False)

@@ -40,8 +40,7 @@ train_missing = False  # True: train the runs that are not stored (hours on a CP
 #
 # ```
 # python -m prunedd_utils sweep threshold_cifar --backend dask --workers 2
-# python -m prunedd_utils sweep threshold_cifar --backend dask --workers 2 -p stage=prune \
-#     -p "prune_seeds=(0, 1, 2)"
+# python -m prunedd_utils sweep threshold_cifar --backend dask --workers 2 -p stage=prune
 # ```
 #
 # The full scale is the `gpu` preset (all 50,000 training images, 17 widths to $k = 64$,
