@@ -260,6 +260,15 @@ summaries = threshold_results.summarize(found_rows, n_test_signals)
 tf.findings_report(summaries)
 
 # %% [markdown]
+# The same rules for IMP with weight rewinding (the kept weights reset to epoch
+# {glue:text}`th_rewind` before each retraining), from the same checkpoints:
+
+# %% tags=["nbval-check-output"]
+rewind_rows = threshold_results.findings(study, n_test_signals, tol, mode="rewind_weights")
+rewind_summaries = threshold_results.summarize(rewind_rows, n_test_signals)
+tf.findings_report(rewind_summaries)
+
+# %% [markdown]
 # ## The retraining modes and the controls, at the threshold
 #
 # For the width nearest the IT, from each checkpoint: the lowest test error over the
@@ -341,6 +350,10 @@ fit_text = ("-" if f_it["sparse_it_ratio"] is None
 print(f"3. sparse IT at the IT: {fit_text} x the dense IT's parameters; by width: "
       + ", ".join(f"h = {w} " + ("-" if f["sparse_it_ratio"] is None else
                                  f"{f['sparse_it_ratio'][0]:.2f}") for w, f in finals.items()))
+r_it = next(f for f in rewind_summaries
+            if f["width"] == plan["center"] and f["checkpoint"] == "final")
+print(f"   with weight rewinding at the IT: best {tf.band_text(r_it['best'])}: "
+      f"{verdict_text(r_it['recovery'].outcome)}; against the dense curve: {r_it['where']}")
 print(f"compute: {study.hours():.2f} h of one CPU thread in all, on {', '.join(study.devices())}")
 
 glue("th_q1_start", tf.band_text(f_it["start"]), display=False)
@@ -353,3 +366,6 @@ glue("th_q2_dd", f"{n_dd} of {len(runs_ft)}", display=False)
 glue("th_q2_peak", f"{n_peak} of {len(runs_ft)}", display=False)
 glue("th_q3_ratio", fit_text, display=False)
 glue("th_hours", f"{study.hours():.1f}", display=False)
+glue("th_q1_rewind_best", tf.band_text(r_it["best"]), display=False)
+glue("th_q1_rewind_verdict", verdict_text(r_it["recovery"].outcome), display=False)
+glue("th_q2_rewind_where", r_it["where"], display=False)

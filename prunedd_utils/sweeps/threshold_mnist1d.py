@@ -45,15 +45,16 @@ From the command line::
     python -m prunedd_utils sweep threshold_mnist1d --backend dask --workers 2 -p stage=prune
     python -m prunedd_utils sweep threshold_mnist1d -p stage=prune -p "widths_to_prune=(30, 61)"
 
-Cost (``estimate_hours``; per-epoch cost ``a + b * parameters``, calibrated on a measured
-dense sweep of the 19 widths h = 2..300, 500 epochs, one seed: 17 minutes on two one-thread
-workers of a 2-core machine; single runs timed here, on the shared machine, were 2-3x faster
-per epoch, so this errs long): the ``cpu`` preset's dense stage is 57 runs, about 0.85 h on
-two workers. Its prune stage, for an IT at h = 61 (widths 16, 30, 61, 75, 150, 300; three
-checkpoints at h = 61, the final one elsewhere), is 56 runs (per checkpoint: IMP fine-tuned,
-IMP with weight rewinding, random IMP, 4 one-shot runs; 14 levels x 100 epochs), about
-1.2 h: about 2.1 h in all (1.9 h for an IT at h = 42 or h = 100). Learning-rate rewinding
-(a step schedule, so a new dense stage) would add 8 runs, about 0.4 h.
+Cost (``estimate_hours``: per-epoch cost ``a + b * parameters``, fitted to the stored runs
+of the ``cpu`` preset, each on one thread of this 2-core machine while the other thread
+trained another run): the dense stage is 57 runs, 0.38 worker-hours measured, so about
+0.2 h on two workers; the prune stage, with the IT at h = 61 (widths 16, 30, 61, 75, 150,
+300; three checkpoints at h = 61, the final one elsewhere) and 3 seeds, is 168 runs (per
+checkpoint and seed: IMP fine-tuned, IMP with weight rewinding, random IMP, 4 one-shot
+runs; 14 levels x 100 epochs), about 1.3 h on two workers. The issue's first
+calibration (17 minutes for one seed of the dense stage) was about 3x slower per epoch
+than the stored runs. Learning-rate rewinding (a step schedule, so a new dense stage)
+would add a third IMP mode per checkpoint.
 """
 
 from __future__ import annotations
@@ -81,11 +82,12 @@ PRESETS = {
             "one_shot_levels": (3, 7, 10, 14, 21)},
 }
 
-# Seconds per training epoch of a run with p parameters: A + B * p. The shape is measured
-# on this machine (pipeline epochs of 4,000 signals, batch 100, one thread: 96 ms at
-# h = 36, 213 ms at h = 300, both under load); the scale so that the 19 widths of WIDTHS
-# at 500 epochs take the 2 x 17 worker-minutes measured for them.
-_A, _B = 0.186, 2.30e-6
+# Seconds per training epoch of a run with p parameters, a + b * p, least-squares fits to
+# the stored runs of the cpu preset (seconds / epochs): dense runs (500 epochs, one
+# evaluation per epoch) and pruned runs (retraining epochs; masks, and an evaluation per
+# epoch of retraining, cost more per epoch).
+_DENSE = (0.041, 0.54e-6)
+_PRUNED = (0.066, 1.15e-6)
 
 
 def mlp_params(h: int) -> int:
@@ -168,9 +170,11 @@ def settings(
 
 def estimate_hours(runs: list[RunSettings], workers: int = 2) -> float:
     """Wall-clock hours of training ``runs`` (none stored yet) on ``workers`` one-thread
-    workers of this 2-core machine, by the calibrated per-epoch cost (about +-50 %)."""
+    workers of this 2-core machine, by the fitted per-epoch cost (within 30 % for half of
+    the stored runs; short one-shot runs are dominated by fixed costs it leaves out)."""
     seconds = 0.0
     for s in runs:
         epochs = s.epochs if not s.is_pruned else s.prune_levels * s.retrain_epochs_per_level()
-        seconds += epochs * (_A + _B * mlp_params(s.width))
+        a, b = _PRUNED if s.is_pruned else _DENSE
+        seconds += epochs * (a + b * mlp_params(s.width))
     return seconds / 3600.0 / workers
