@@ -20,6 +20,7 @@ from .sweeps.threshold_stages import CHECKPOINTS
 from .threshold_results import Study, epoch_dd, tested
 
 WIDE = (7.0, 4.0)
+CHECKPOINT_MARKERS = {"optimum": "v", "interpolation": "s", "final": "o"}
 TALL = (7.0, 7.5)
 
 
@@ -102,15 +103,13 @@ def checkpoint_figure(st: Study, seed: int, name: str = "h"):
     at = dict(zip(*tested(st.histories.get((center, seed), [])), strict=True))
     picks = st.plan["checkpoints"].get((center, seed))
     for label, e in ({} if picks is None else picks.epochs()).items():
-        if label not in st.checkpoints:
-            continue
-        ax.plot(e, at[e], "kv", ms=6)
-        ax.annotate(label, (e, at[e]), textcoords="offset points", xytext=(0, 8),
-                    ha="center", fontsize=9)
+        if label in st.checkpoints:
+            ax.plot(e, at[e], CHECKPOINT_MARKERS[label], color="black", ms=7, ls="none",
+                    label=f"{label}, {name} = {center}")
     ax.set_xscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("test error")
-    ax.legend(loc="upper right", ncol=2)
+    ax.legend(loc="upper right", ncol=3)
     return check_legible(fig)
 
 
@@ -265,7 +264,6 @@ def distance_figure(st: Study, name: str = "h"):
         plot_band(ax, trajs[0].params, [t.distance for t in trajs], color, marker=".",
              label=label.replace("from", "pruned from"))
     ax.set_xscale("log")
-    ax.set_yscale("log")
     ax.set_xlabel("remaining parameters")
     ax.set_ylabel("learning distance")
     ax.legend(loc="lower right", ncol=2)
