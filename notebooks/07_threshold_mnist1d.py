@@ -172,7 +172,7 @@ glue("th_margin_40", f"{100 * threshold_results.margin(0.4, n_test_signals):.1f}
 # (dashed) of the dense networks against their parameter count, the mean over seeds with a
 # band from the lowest to the highest seed, and the IT (dotted). The figures and printed
 # reports are functions of `prunedd_utils.threshold_figures`, so that the CIFAR-10 study
-# (`notebooks/07b_threshold_cifar10`) is shown in the same way.
+# (`notebooks/07b_threshold_cifar10`, a chapter to come) can be shown in the same way.
 
 # %%
 tf.dd_figure(study)
@@ -433,14 +433,14 @@ glue("th_comparable", "comparable" if comparable else "not comparable", display=
 # %% [markdown]
 # **1. Does a network at the IT recover when pruned?** With fine-tuning, no: from its final
 # weights the best test error over the IMP levels is {glue:text}`th_q1_best` against
-# {glue:text}`th_q1_start` at the start, so it {glue:text}`th_q1_verdict`. Fine-tuning does
-# no better at any other width (widths that recover: {glue:text}`th_q1_ft_widths`, of
-# {glue:text}`th_n_final`). From the IT's early-stopping optimum (test error
-# {glue:text}`th_q1_opt_start`), pruning with fine-tuning {glue:text}`th_q1_opt_verdict`
-# (best {glue:text}`th_q1_opt_best`). The trajectory figures show why: retrained at the
-# dense run's constant rate, a pruned network fits the noisy labels again (training error
-# zero) for as long as it has the parameters to, and its test error stays where the dense
-# network's was.
+# {glue:text}`th_q1_start` at the start, so it {glue:text}`th_q1_verdict`. Retrained at
+# the dense run's constant rate, the pruned network fits the noisy labels again at its
+# first levels (training error zero, panel (b) of the trajectory figures), and its test
+# error stays where the dense network's was. Fine-tuning does no better at any other width
+# (widths that recover: {glue:text}`th_q1_ft_widths`, of {glue:text}`th_n_final`). From
+# the IT's early-stopping optimum (test error {glue:text}`th_q1_opt_start`), pruning with
+# fine-tuning {glue:text}`th_q1_opt_verdict` (best {glue:text}`th_q1_opt_best`): the
+# retraining epochs move the network on towards fitting the noise.
 #
 # With weight rewinding, yes: the best error is {glue:text}`th_q1_rw_best`, so it
 # {glue:text}`th_q1_rw_verdict`. It gets there at the first levels (first recovered level
@@ -458,10 +458,11 @@ glue("th_comparable", "comparable" if comparable else "not comparable", display=
 # {glue:text}`th_q2_follow` follow the dense curve; those of {glue:text}`th_q2_above` run
 # above it. By the stated rule, a trajectory with a sparse DD of its own is rare
 # ({glue:text}`th_q2_dd` fine-tuned runs), and so is one passing through the dense peak
-# ({glue:text}`th_q2_peak`). The dense peak is a small bump (a rise of
-# {glue:text}`th_dd_rise` and a fall of {glue:text}`th_dd_fall` points in the mean over
-# seeds). The rule asks a single run for a rise and a fall beyond its noise margin of
-# {glue:text}`th_margin_50` points, and most runs stay within it.
+# ({glue:text}`th_q2_peak`). The dense peak is modest: a rise of {glue:text}`th_dd_rise`
+# and a fall of {glue:text}`th_dd_fall` points in the mean over three seeds. The rule asks
+# a single pruned run for a rise and a fall of its own beyond its noise margin (about
+# {glue:text}`th_margin_50` points), and the curve of one run is noisier than a mean over
+# seeds, so few runs pass.
 # {cite:t}`he2022sparse`'s sparse double descent is therefore **not reproduced** at this
 # scale. Their networks (LeNet-300-100 on MNIST, ResNets on CIFAR) start far beyond their
 # data's interpolation threshold, and they prune to higher sparsities than the

@@ -266,7 +266,7 @@ def distance_figure(st: Study, name: str = "h"):
     ax.set_xscale("log")
     ax.set_xlabel("remaining parameters")
     ax.set_ylabel("learning distance")
-    ax.legend(loc="lower right", ncol=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)  # below: no data hidden
     return check_legible(fig)
 
 
