@@ -167,10 +167,6 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
     n_params = np.array([by_width[w] for w in widths], dtype=float)
     metrics = {s.hash: Run(s, experiment).metrics() for s in dense_runs}  # read once each
     checkpoints = tuple(stages.all_params(module.settings, params)["checkpoints"])
-    others = ("final",) if "final" in checkpoints else checkpoints
-
-    def chosen(width):
-        return checkpoints if plan["center"] in (None, width) else others
 
     def matrix(key):
         return np.array(seed_matrix(dense, "width", key, widths, seeds), dtype=float)
@@ -178,7 +174,8 @@ def load(module: ModuleType, params: dict, experiment: str | None = None,
     return Study(widths=widths, seeds=seeds, params=n_params, test=matrix("test_err"),
                  train=matrix("train_err"), distance=matrix("distance"), plan=plan,
                  trajectories=[_trajectory(s, experiment, plan, by_width[s.width],
-                                           metrics[s.dense().hash], chosen(s.width))
+                                           metrics[s.dense().hash], stages.pruned_checkpoints(
+                                               checkpoints, plan["center"], s.width))
                                for s in pruned],
                  histories={(s.width, s.seed): metrics[s.hash]["history"] for s in dense_runs},
                  checkpoints=checkpoints,

@@ -451,6 +451,10 @@ def test_bad_prune_stage_parameters_are_refused_before_anything_is_read(bad, mes
         threshold_mnist1d.settings(stage="prune", **bad)  # nothing stored: would fail later
 
 
+def test_a_dense_stage_of_fewer_seeds_ignores_the_prune_seeds():
+    assert len(threshold_mnist1d.settings(seeds=(0,))) == len(threshold_mnist1d.WIDTHS)
+
+
 def test_checkpoints_are_only_epochs_with_a_test_error():
     history = [{"epoch": e, "train_err": 0.0, **({"test_err": 0.3} if e != 2 else {})}
                for e in range(1, 5)]

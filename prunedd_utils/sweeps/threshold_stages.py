@@ -39,7 +39,7 @@ def check(stage, checkpoints, modes, rewind_epoch, epochs, seeds=(), prune_seeds
     if not checkpoints:
         raise ValueError(f"checkpoints must name at least one of {CHECKPOINTS}, got none")
     missing = sorted(set(prune_seeds) - set(seeds))
-    if missing:
+    if missing and stage == "prune":  # a dense sweep of fewer seeds needs no prune_seeds
         raise ValueError(f"prune_seeds must be among the seeds {tuple(seeds)}, got {missing}")
     if not ratios or not all(float(r) > 0 for r in ratios):
         raise ValueError(f"ratios must be one or more numbers > 0, got {ratios!r}")
@@ -188,6 +188,16 @@ def prunable(s: RunSettings) -> int:
     return prune.prunable_count(s.build_model())
 
 
+def pruned_checkpoints(checkpoints, center, width) -> tuple:
+    """The checkpoints pruned at ``width``: all of ``checkpoints`` at the width nearest the
+    IT (``center``; every width when it is None, widths given by hand), elsewhere the final
+    weights only (if ``"final"`` is among them)."""
+    checkpoints = tuple(checkpoints)
+    if center in (None, width) or "final" not in checkpoints:
+        return checkpoints
+    return ("final",)
+
+
 def prune_runs(dense: dict, decided: dict, *, checkpoints, modes, rewind_epoch, prune_fraction,
                sparsity, retrain_epochs, one_shot_levels, random_control) -> list[RunSettings]:
     """The pruned runs of the prune stage, for the checkpoints ``plan`` decided.
@@ -210,8 +220,7 @@ def prune_runs(dense: dict, decided: dict, *, checkpoints, modes, rewind_epoch, 
         levels = threshold.levels_for_sparsity(sparsity, prune_fraction, total)
         counts = threshold.imp_counts(total, prune_fraction, levels)
         epochs_at = picks.epochs()
-        others = ("final",) if "final" in checkpoints else checkpoints
-        chosen = checkpoints if decided.get("center") in (None, w) else others
+        chosen = pruned_checkpoints(checkpoints, decided.get("center"), w)
         starts = dict.fromkeys(-1 if epochs_at[c] == d.epochs else epochs_at[c]
                                for c in chosen if c in epochs_at)
         for prune_at in starts:
