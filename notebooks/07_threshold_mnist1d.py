@@ -383,8 +383,8 @@ for f in fitting:
     trajs = study.pick(mode="finetune", final=True, width=f["width"])
     i = int(np.argmax(np.mean([t.distance for t in trajs], axis=0)))
     dist_at.append(trajs[0].params[i] / (f["sparse_it_ratio"][0] * it_params))
-print(f"   largest learning distance of a trajectory at {min(dist_at):.2f} to "
-      f"{max(dist_at):.2f} x its sparse IT")
+dist_text = f"{min(dist_at):.2f} to {max(dist_at):.2f}" if dist_at else "-"
+print(f"   largest learning distance of a trajectory at {dist_text} x its sparse IT")
 distance_peak = study.widths[int(np.argmax(study.distance.mean(axis=0)))]
 ep_dd = [w for w, d in epoch_peaks if d["holds"]]
 print(f"learning distance: largest at h = {distance_peak} (test-error peak h = "
@@ -418,7 +418,7 @@ glue("th_rw_fit", f"{sum(f['fits'] for f in rewind_summaries)} of {len(rewind_ro
      display=False)
 glue("th_dist_peak", distance_peak, display=False)
 glue("th_sparse_rises", "rises" if sparse_rises else "does not rise steadily", display=False)
-glue("th_dist_at", f"{min(dist_at):.2f} to {max(dist_at):.2f}", display=False)
+glue("th_dist_at", dist_text, display=False)
 glue("th_epoch_dd", ", ".join(map(str, ep_dd)) or "no width", display=False)
 it_epoch = dict(epoch_peaks)[plan["center"]]
 glue("th_it_rise", it_epoch["rise"].outcome, display=False)

@@ -32,7 +32,10 @@ def plot_band(ax, x, m, color, ls="-", label=None, marker="o"):
 
 
 def band_text(b, fmt: str = ".3f") -> str:
-    """A band (mean, min, max) over seeds as ``mean [min, max]``."""
+    """A band (mean, min, max) over seeds as ``mean [min, max]``; ``-`` for None (no
+    value: a trajectory outside the dense range, a run that never fits)."""
+    if b is None:
+        return "-"
     return f"{b[0]:{fmt}} [{b[1]:{fmt}}, {b[2]:{fmt}}]"
 
 
