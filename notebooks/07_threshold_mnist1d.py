@@ -79,11 +79,10 @@ train_missing = False  # True: train the runs that are not stored (hours on a CP
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 from myst_nb import glue
 
+from prunedd_utils import threshold_answers, threshold_results
 from prunedd_utils import threshold_figures as tf
-from prunedd_utils import threshold_results, verdicts
 from prunedd_utils.plotting import use_style
 from prunedd_utils.sweeps import threshold_mnist1d as sweep
 
@@ -171,8 +170,9 @@ glue("th_margin_40", f"{100 * threshold_results.margin(0.4, n_test_signals):.1f}
 # The figure shows the final test error (solid) and training error on the noisy labels
 # (dashed) of the dense networks against their parameter count, the mean over seeds with a
 # band from the lowest to the highest seed, and the IT (dotted). The figures and printed
-# reports are functions of `prunedd_utils.threshold_figures`, so that the CIFAR-10 study
-# (`notebooks/07b_threshold_cifar10`, a chapter to come) can be shown in the same way.
+# reports are functions of `prunedd_utils.threshold_figures`, and the answers at the end
+# of `prunedd_utils.threshold_answers`, so that the CIFAR-10 study
+# ({ref}`chap-threshold-cifar`) is shown and judged in the same way.
 
 # %%
 tf.dd_figure(study)
@@ -312,123 +312,17 @@ comparable = tf.compact_report(study, summaries)
 #
 # The answers to the chapter's questions, each the verdict of a rule stated above, over
 # {glue:text}`th_prune_seeds` seeds. Unless said otherwise they are for the width nearest
-# the IT, pruned from its final weights. The printed lines are the evidence. The prose after
-# them quotes the same numbers, glued from this cell.
+# the IT, pruned from its final weights. The printed lines are the evidence
+# (`threshold_answers.answers`); the prose after them quotes the same numbers, glued from
+# this cell.
 
 # %% tags=["nbval-check-output"]
-VERDICT = {"lower": "recovers", "tie": "does not recover beyond the margin",
-           "higher": "gets worse"}
-
-
-def first_levels(f):
-    """The first recovered level of each seed, '-' for none."""
-    return ", ".join("-" if a is None else str(a) for a in f["recovers_at"])
-
-
-def widths_where(rows, test):
-    """The final-weight widths whose summary passes ``test``, as text."""
-    ws = [f["width"] for f in rows if f["checkpoint"] == "final" and test(f)]
-    return ", ".join(f"h = {w}" for w in ws) if ws else "none"
-
-
-def at(rows, checkpoint="final", width=None):
-    """The summary of ``checkpoint`` at ``width`` (default: the width nearest the IT)."""
-    w = plan["center"] if width is None else width
-    return next(f for f in rows if f["width"] == w and f["checkpoint"] == checkpoint)
-
-
-ft, rw = at(summaries), at(rewind_summaries)
-n_final = sum(f["checkpoint"] == "final" for f in summaries)
-optimum = at(summaries, "optimum")
-picks = [p for (w, _), p in plan["checkpoints"].items() if w == plan["center"]]
-early = verdicts.compare([t.test.min() for t in tf.at_checkpoint(study, "final",
-                                                                  mode="rewind_weights")],
-                         [p.optimum_err for p in picks], n_test_signals)
-print(f"1. fine-tuned, at the IT (h = {ft['width']}): start {tf.band_text(ft['start'])}, best "
-      f"{tf.band_text(ft['best'])}: {VERDICT[ft['recovery'].outcome]}")
-def recovers(f):
-    return f["recovery"].outcome == "lower"
-
-
-print(f"   fine-tuned, widths that recover: {widths_where(summaries, recovers)} (of {n_final})")
-print(f"   fine-tuned from the IT's optimum (test {tf.band_text(optimum['start'])}): "
-      f"{VERDICT[optimum['recovery'].outcome]}, best {tf.band_text(optimum['best'])}")
-print(f"   weight rewinding, at the IT: best {tf.band_text(rw['best'])}: "
-      f"{VERDICT[rw['recovery'].outcome]}, first at levels {first_levels(rw)}")
-print(f"   weight rewinding, widths that recover: {widths_where(rewind_summaries, recovers)}")
-print(f"   rewinding's best against the IT's early-stopping optimum {early.b:.3f}: "
-      f"{early.outcome}")
-n_dd = sum(r["sparse_dd"] for r in found_rows)
-n_peak = sum(r["through_peak"] for r in found_rows)
-print(f"2. fine-tuned, at the IT, against the dense curve: {ft['where']} (mean gap "
-      f"{tf.band_text(ft['mean_gap'], '+.3f')})")
-print(f"   widths whose trajectory follows the dense curve: "
-      f"{widths_where(summaries, lambda f: f['where'] == 'follows')}; above it: "
-      f"{widths_where(summaries, lambda f: f['where'] == 'above')}")
-print(f"   fine-tuned runs with a sparse DD: {n_dd} of {len(found_rows)}; through the dense "
-      f"peak: {n_peak} of {len(found_rows)}")
-print(f"3. sparse IT at the IT: {tf.band_text(ft['sparse_it_ratio'], '.2f')} x the dense IT; "
-      f"by width: " + ", ".join(
-          f"h = {f['width']} " + ("-" if f["sparse_it_ratio"] is None else
-                                  f"{f['sparse_it_ratio'][0]:.2f}")
-          for f in summaries if f["checkpoint"] == "final"))
-print(f"   weight-rewound runs that fit at their first level: "
-      f"{sum(f['fits'] for f in rewind_summaries)} of {len(rewind_rows)}")
-fitting = [f for f in summaries if f["checkpoint"] == "final" and f["sparse_it_ratio"]]
-sparse_rises = bool(np.all(np.diff([f["sparse_it_ratio"][0] for f in fitting]) > 0))
-print(f"   the sparse IT rises with the starting width: {sparse_rises}")
-it_params = study.params_of(found.threshold)
-dist_at = []  # remaining parameters at the largest mean distance / the sparse IT's
-for f in fitting:
-    trajs = study.pick(mode="finetune", final=True, width=f["width"])
-    i = int(np.argmax(np.mean([t.distance for t in trajs], axis=0)))
-    dist_at.append(trajs[0].params[i] / (f["sparse_it_ratio"][0] * it_params))
-dist_text = f"{min(dist_at):.2f} to {max(dist_at):.2f}" if dist_at else "-"
-print(f"   largest learning distance of a trajectory at {dist_text} x its sparse IT")
-distance_peak = study.widths[int(np.argmax(study.distance.mean(axis=0)))]
-ep_dd = [w for w, d in epoch_peaks if d["holds"]]
-print(f"learning distance: largest at h = {distance_peak} (test-error peak h = "
-      f"{found.peak_width}, IT h = {found.threshold})")
-print(f"epoch-wise DD at: {', '.join(map(str, ep_dd)) or 'no width'}")
-print(f"compute: {study.hours():.2f} h of one CPU thread in all, on {', '.join(study.devices())}")
-
-glue("th_q1_start", tf.band_text(ft["start"]), display=False)
-glue("th_q1_best", tf.band_text(ft["best"]), display=False)
-glue("th_q1_verdict", VERDICT[ft["recovery"].outcome], display=False)
-glue("th_q1_ft_widths", widths_where(summaries, recovers), display=False)
-glue("th_n_final", n_final, display=False)
-glue("th_q1_opt_start", tf.band_text(optimum["start"]), display=False)
-glue("th_q1_opt_best", tf.band_text(optimum["best"]), display=False)
-glue("th_q1_opt_verdict", VERDICT[optimum["recovery"].outcome], display=False)
-glue("th_q1_rw_best", tf.band_text(rw["best"]), display=False)
-glue("th_q1_rw_verdict", VERDICT[rw["recovery"].outcome], display=False)
-glue("th_q1_rw_levels", first_levels(rw), display=False)
-glue("th_q1_rw_widths", widths_where(rewind_summaries, recovers), display=False)
-glue("th_q1_early", f"{early.b:.3f}", display=False)
-glue("th_q1_early_verdict", {"tie": "no better than", "lower": "better than",
-                             "higher": "worse than"}[early.outcome], display=False)
-glue("th_q2_where", ft["where"], display=False)
-glue("th_q2_gap", tf.band_text(ft["mean_gap"], "+.3f"), display=False)
-glue("th_q2_follow", widths_where(summaries, lambda f: f["where"] == "follows"), display=False)
-glue("th_q2_above", widths_where(summaries, lambda f: f["where"] == "above"), display=False)
-glue("th_q2_dd", f"{n_dd} of {len(found_rows)}", display=False)
-glue("th_q2_peak", f"{n_peak} of {len(found_rows)}", display=False)
-glue("th_q3_ratio", tf.band_text(ft["sparse_it_ratio"], ".2f"), display=False)
-glue("th_rw_fit", f"{sum(f['fits'] for f in rewind_summaries)} of {len(rewind_rows)}",
-     display=False)
-glue("th_dist_peak", distance_peak, display=False)
-glue("th_sparse_rises", "rises" if sparse_rises else "does not rise steadily", display=False)
-glue("th_dist_at", dist_text, display=False)
-glue("th_epoch_dd", ", ".join(map(str, ep_dd)) or "no width", display=False)
-it_epoch = dict(epoch_peaks)[plan["center"]]
-glue("th_it_rise", it_epoch["rise"].outcome, display=False)
-glue("th_it_fall", it_epoch["fall"].outcome, display=False)
-glue("th_dd_rise", f"{100 * found.dd.rise:.1f}", display=False)
-glue("th_dd_fall", f"{100 * found.dd.fall:.1f}", display=False)
+answers = threshold_answers.answers(study, n_test_signals, tol)
+answers.print()
+for key, text in answers.text.items():
+    glue(f"th_{key}", text, display=False)
 glue("th_margin_50", f"{100 * threshold_results.margin(0.5, n_test_signals):.1f}",
      display=False)
-glue("th_hours", f"{study.hours():.1f}", display=False)
-glue("th_comparable", "comparable" if comparable else "not comparable", display=False)
 
 # %% [markdown]
 # **1. Does a network at the IT recover when pruned?** With fine-tuning, no: from its final
@@ -459,10 +353,10 @@ glue("th_comparable", "comparable" if comparable else "not comparable", display=
 # above it. By the stated rule, a trajectory with a sparse DD of its own is rare
 # ({glue:text}`th_q2_dd` fine-tuned runs), and so is one passing through the dense peak
 # ({glue:text}`th_q2_peak`). The dense peak is modest: a rise of {glue:text}`th_dd_rise`
-# and a fall of {glue:text}`th_dd_fall` points in the mean over three seeds. The rule asks
-# a single pruned run for a rise and a fall of its own beyond its noise margin (about
-# {glue:text}`th_margin_50` points), and the curve of one run is noisier than a mean over
-# seeds, so few runs pass.
+# and a fall of {glue:text}`th_dd_fall` points in the mean over {glue:text}`th_seeds`
+# seeds. The rule asks a single pruned run for a rise and a fall of its own beyond its
+# noise margin (about {glue:text}`th_margin_50` points), and the curve of one run is
+# noisier than a mean over seeds, so few runs pass.
 # {cite:t}`he2022sparse`'s sparse double descent is therefore **not reproduced** at this
 # scale. Their networks (LeNet-300-100 on MNIST, ResNets on CIFAR) start far beyond their
 # data's interpolation threshold, and they prune to higher sparsities than the
@@ -487,6 +381,6 @@ glue("th_comparable", "comparable" if comparable else "not comparable", display=
 # final epoch {glue:text}`th_it_fall`: a rise with no fall after it is over-fitting of the
 # noisy labels, not a second descent.
 #
-# *Scale.* MNIST-1D, {glue:text}`th_n_test` test signals, 500 dense epochs, 100 retraining
-# epochs per level: {glue:text}`th_hours` hours of one CPU thread for all the stored runs.
+# *Scale.* MNIST-1D, {glue:text}`th_n_test` test signals, {glue:text}`th_epochs` dense
+# epochs, {glue:text}`th_retrain` retraining epochs per level: {glue:text}`th_hours` hours of one CPU thread for all the stored runs.
 # Two single-thread workers of a 2-core machine computed them.

@@ -52,8 +52,8 @@ train_missing = False  # True: train the runs that are not stored (hours on a CP
 import matplotlib.pyplot as plt
 from myst_nb import glue
 
+from prunedd_utils import threshold_answers, threshold_results
 from prunedd_utils import threshold_figures as tf
-from prunedd_utils import threshold_results
 from prunedd_utils.plotting import use_style
 from prunedd_utils.sweeps import threshold_cifar as sweep
 from prunedd_utils.sweeps import threshold_mnist1d
@@ -84,6 +84,7 @@ glue("thc_eval", settings["eval_every"], display=False)
 glue("thc_fraction", f"{settings['prune_fraction']:.0%}", display=False)
 glue("thc_sparsity", f"{settings['sparsity']:.0%}", display=False)
 glue("thc_tol", f"{tol}", display=False)
+glue("thc_rewind", settings["rewind_epoch"], display=False)
 glue("thc_checkpoints", "their final weights only" if tuple(settings["checkpoints"]) == (
     "final",) else "the checkpoints " + ", ".join(settings["checkpoints"]) + " (at the IT)",
      display=False)
@@ -129,6 +130,20 @@ tf.threshold_report(study, tol, "k")
 glue("thc_it", plan["threshold"].threshold, display=False)
 
 # %% [markdown]
+# ## Test error against epoch
+#
+# The dense runs of the pruned widths (first pruned seed), and epoch-wise double descent
+# by the rule of {ref}`chap-threshold` (a peak of the seed-mean curve higher, by the seed
+# rule, than both the lowest error before it and the final error).
+
+# %%
+tf.checkpoint_figure(study, prune_seeds[0], "k")
+plt.show()
+
+# %% tags=["nbval-check-output"]
+epoch_peaks = tf.epoch_report(study, n_test, "k")
+
+# %% [markdown]
 # ## Pruning trajectories against the dense curve
 #
 # Fine-tuned IMP from the final weights of each pruned width, mean over seeds with bands,
@@ -142,6 +157,15 @@ plt.show()
 found_rows = threshold_results.findings(study, n_test, tol)
 summaries = threshold_results.summarize(found_rows, n_test)
 tf.findings_report(summaries, "k")
+
+# %% [markdown]
+# The same for IMP with weight rewinding (the kept weights reset to their epoch
+# {glue:text}`thc_rewind` values before each retraining):
+
+# %% tags=["nbval-check-output"]
+rewind_summaries = threshold_results.summarize(
+    threshold_results.findings(study, n_test, tol, mode="rewind_weights"), n_test)
+tf.findings_report(rewind_summaries, "k")
 
 # %% [markdown]
 # ## The retraining modes and the controls, at the threshold
@@ -161,11 +185,24 @@ tf.distance_report(study, "k")
 comparable = tf.compact_report(study, summaries, "k")
 
 # %% [markdown]
+# ## What the study found
+#
+# The answers to the three questions by the rules of {ref}`chap-threshold`
+# (`threshold_answers.answers`, the same function), over {glue:text}`thc_prune_seeds`
+# seeds, for the width nearest the IT pruned from its final weights unless said
+# otherwise. The printed lines are the evidence; the prose after them quotes them.
+
+# %% tags=["nbval-check-output"]
+answers = threshold_answers.answers(study, n_test, tol, "k")
+answers.print()
+for key, text in answers.text.items():
+    glue(f"thc_{key}", text, display=False)
+
+# %% [markdown]
 # ## Do the MNIST-1D findings carry over?
 #
-# The verdicts of the two studies side by side, from the final weights of the width
-# nearest each IT: whether pruning recovers, where the trajectory runs against the dense
-# curve, whether it shows a sparse DD, and the sparse IT.
+# The verdicts of the two studies side by side, each at the width nearest its IT, from
+# the final weights, by the same rules.
 
 # %% tags=["nbval-check-output"]
 mnist_params = dict(threshold_mnist1d.PRESETS[mnist1d_preset])
@@ -173,18 +210,8 @@ mnist = threshold_results.load(threshold_mnist1d, mnist_params, mnist1d_experime
                                run=train_missing)
 mnist_n_test = threshold_mnist1d.settings(**mnist_params)[0].n_test or 1000
 mnist_tol = stages.all_params(threshold_mnist1d.settings, mnist_params)["tol"]
-mnist_summaries = threshold_results.summarize(
-    threshold_results.findings(mnist, mnist_n_test, mnist_tol), mnist_n_test)
-
-def at_it(st, rows):
-    """The summary of the final weights of the width nearest the IT."""
-    return next(f for f in rows if f["width"] == st.plan["center"]
-                and f["checkpoint"] == "final")
-
-
-for label, st, rows in (("MNIST-1D", mnist, mnist_summaries), ("CIFAR-10", study, summaries)):
-    f = at_it(st, rows)
-    ratio = "-" if f["sparse_it_ratio"] is None else tf.band_text(f["sparse_it_ratio"], ".2f")
-    print(f"{label:>8}: IT width {f['width']}; best {f['recovery'].outcome} than start; "
-          f"dense curve {f['where']}; sparse DD in {f['sparse_dd']} of {len(f['seeds'])}; "
-          f"sparse IT {ratio} x IT")
+mnist_answers = threshold_answers.answers(mnist, mnist_n_test, mnist_tol)
+print("\n".join(threshold_answers.side_by_side(
+    {"MNIST-1D": (mnist_answers, "h"), "CIFAR-10": (answers, "k")})))
+for key in ("q1_verdict", "q1_rw_verdict", "q2_where", "q3_ratio", "epoch_dd"):
+    glue(f"thc_mnist_{key}", mnist_answers.text[key], display=False)

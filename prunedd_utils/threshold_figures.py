@@ -17,7 +17,8 @@ import numpy as np
 from . import verdicts
 from .plotting import COLORS, TARGET_COLORS, check_legible
 from .sweeps.threshold_stages import CHECKPOINTS
-from .threshold_results import Study, epoch_dd, tested
+from .threshold_results import Study, comparable_sizes, epoch_dd, tested
+from .verdicts import band_text
 
 WIDE = (7.0, 4.0)
 CHECKPOINT_MARKERS = {"optimum": "v", "interpolation": "s", "final": "o"}
@@ -29,14 +30,6 @@ def plot_band(ax, x, m, color, ls="-", label=None, marker="o"):
     m = np.asarray(m, dtype=float)
     ax.plot(x, m.mean(axis=0), ls=ls, marker=marker, ms=3, color=color, label=label)
     ax.fill_between(x, m.min(axis=0), m.max(axis=0), color=color, alpha=0.2, lw=0)
-
-
-def band_text(b, fmt: str = ".3f") -> str:
-    """A band (mean, min, max) over seeds as ``mean [min, max]``; ``-`` for None (no
-    value: a trajectory outside the dense range, a run that never fits)."""
-    if b is None:
-        return "-"
-    return f"{b[0]:{fmt}} [{b[1]:{fmt}}, {b[2]:{fmt}}]"
 
 
 def seeds_text(n: int) -> str:
@@ -299,10 +292,7 @@ def compact_report(st: Study, summaries: list, name: str = "h") -> bool:
     for f in finals:
         print(f"from {name} = {f['width']:>3} ({st.params_of(f['width']):>7,} parameters): "
               f"compact size {band_text(f['compact'], ',.0f')}")
-    sizes = [f["compact"][0] for f in finals]
-    starts = [st.params_of(f["width"]) for f in finals]
-    span, start_span = max(sizes) / min(sizes), max(starts) / min(starts)
-    comparable = span < 2 and start_span > 4
+    span, start_span, comparable = comparable_sizes(st, summaries)
     print(f"mean compact sizes span a factor {span:.1f}, starting sizes {start_span:.1f}: "
           f"{'comparable' if comparable else 'not comparable'}")
     return comparable

@@ -292,6 +292,20 @@ def summarize(rows: list[dict], n_test: int) -> list[dict]:
     return out
 
 
+def comparable_sizes(study: Study, summaries: list) -> tuple[float, float, bool]:
+    """Whether IMP from different starting widths ends at comparable sizes (Arora et al.
+    2023): over the :func:`summarize` rows pruned from final weights, the span (largest /
+    smallest) of their mean compact sizes and of their starting sizes, and whether the
+    compact sizes span less than a factor 2 while the starts span more than a factor 4."""
+    finals = [f for f in summaries if f["checkpoint"] == "final"]
+    if not finals:
+        raise ValueError("summaries hold no trajectory from final weights")
+    sizes = [f["compact"][0] for f in finals]
+    starts = [study.params_of(f["width"]) for f in finals]
+    span, start_span = max(sizes) / min(sizes), max(starts) / min(starts)
+    return span, start_span, bool(span < 2 and start_span > 4)
+
+
 def tested(history: list) -> tuple[list, np.ndarray]:
     """The evaluated epochs of a dense run's history and their test errors."""
     h = [e for e in history if e.get("test_err") is not None]

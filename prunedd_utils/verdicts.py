@@ -68,3 +68,11 @@ def band(values) -> tuple[float, float, float]:
     if a.size == 0:
         raise ValueError("values must not be empty")
     return float(a.mean()), float(a.min()), float(a.max())
+
+
+def band_text(b, fmt: str = ".3f") -> str:
+    """A band ``(mean, min, max)`` as ``mean [min, max]``; ``-`` for None (no value: a
+    trajectory outside the dense range, a run that never fits)."""
+    if b is None:
+        return "-"
+    return f"{b[0]:{fmt}} [{b[1]:{fmt}}, {b[2]:{fmt}}]"

@@ -1,5 +1,5 @@
-"""The threshold study's figures and reports on a small synthetic Study (no training), and
-the epoch-wise double-descent rule over seeds."""
+"""The threshold study's figures, reports and answers on a small synthetic Study (no
+training), and the epoch-wise double-descent rule over seeds."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from prunedd_utils import threshold, threshold_figures, threshold_results  # noqa: E402
+from prunedd_utils import (  # noqa: E402
+    threshold,
+    threshold_answers,
+    threshold_figures,
+    threshold_results,
+)
 
 WIDTHS, SEEDS, N_TEST = [2, 4, 8], [0, 1], 10_000
 # per width: test error against epochs 1..6 (a peak at epoch 3 at width 4), train error
@@ -92,3 +97,39 @@ def test_every_figure_and_report_runs_and_says_what_it_measured(capsys):
     assert "random (2 seeds): best" in out and "one-shot to     320: 0.281" in out
     assert "h =   4       optimum (2 seeds)" in out and "h =   8         final" in out
     assert "compact sizes span a factor" in out
+
+
+def test_the_answers_apply_the_rules_to_the_synthetic_study():
+    # at h = 4 (the IT: 400 parameters) every trajectory starts at 0.32 and reaches 0.28
+    # (+0.002 per seed) at its first level: far beyond the margin on 10,000 test images
+    a = threshold_answers.answers(_study(), N_TEST, 0.005)
+    t = a.text
+    assert t["q1_verdict"] == t["q1_opt_verdict"] == "recovers"
+    assert t["q1_best"] == "0.281 [0.280, 0.282]" and t["q1_ft_widths"] == "h = 4, h = 8"
+    assert t["q1_rw_best"] == "0.280 [0.280, 0.280]" and t["q1_rw_levels"] == "1"
+    # rewinding's 0.280 against the dense optima at h = 4 (0.300 and 0.302): better
+    assert t["q1_early"] == "0.301" and t["q1_early_verdict"] == "better than"
+    # training error 0, 0, 0.1, 0.3: fits down to level 2, 0.64 x its start
+    assert t["q3_ratio"] == "0.64 [0.64, 0.64]" and t["q3_fits"] == "2 of 2"
+    assert t["sparse_rises"] == "rises"  # 0.64 from h = 4, 1.28 from h = 8
+    assert t["epoch_dd"] == "h = 4" and t["it_rise"] == t["it_fall"] == "higher"
+    assert t["n_final"] == "2" and t["q2_dd"].endswith("of 6")
+    assert len(a.lines) == 6 + 3 + 4 + 4  # the four parts, every line of each
+    assert a.lines[0].startswith("1. fine-tuned, at the IT (h = 4)")
+
+
+def test_what_a_study_did_not_run_is_a_dash_and_no_line():
+    st = _study()
+    st = threshold_results.Study(**{**st.__dict__, "trajectories": [
+        t for t in st.trajectories if t.mode != "rewind_weights" and t.checkpoint == "final"]})
+    a = threshold_answers.answers(st, N_TEST, 0.005, name="k")
+    assert a.text["q1_rw_best"] == a.text["q1_opt_best"] == "-"
+    assert not any("rewinding" in line or "optimum" in line for line in a.lines)
+    assert a.lines[0].startswith("1. fine-tuned, at the IT (k = 4)")
+    line, = threshold_answers.side_by_side({"toy": (a, "k")})
+    assert "best recovers (weight rewinding: -)" in line and "epoch-wise DD: 4" in line
+
+
+def test_comparable_sizes_needs_trajectories_from_final_weights():
+    with pytest.raises(ValueError, match="final weights"):
+        threshold_results.comparable_sizes(_study(), [])
