@@ -179,7 +179,7 @@ tf.dd_figure(study)
 plt.show()
 
 # %% tags=["nbval-check-output"]
-tf.threshold_report(study, tol)
+tf.threshold_report(study, tol, n_test_signals)
 found = plan["threshold"]
 glue("th_it", found.threshold, display=False)
 glue("th_it_params", f"{study.params_of(found.threshold):,}", display=False)
@@ -354,7 +354,8 @@ glue("th_margin_50", f"{100 * threshold_results.margin(0.5, n_test_signals):.1f}
 # ({glue:text}`th_q2_dd` fine-tuned runs), and so is one passing through the dense peak
 # ({glue:text}`th_q2_peak`). The dense peak is modest: a rise of {glue:text}`th_dd_rise`
 # and a fall of {glue:text}`th_dd_fall` points in the mean over {glue:text}`th_seeds`
-# seeds. The rule asks a single pruned run for a rise and a fall of its own beyond its
+# seeds (it {glue:text}`th_dd_seed_rule` by the seed rule, the report under the first
+# figure). The rule asks a single pruned run for a rise and a fall of its own beyond its
 # noise margin (about {glue:text}`th_margin_50` points), and the curve of one run is
 # noisier than a mean over seeds, so few runs pass.
 # {cite:t}`he2022sparse`'s sparse double descent is therefore **not reproduced** at this

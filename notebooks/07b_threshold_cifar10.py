@@ -126,7 +126,7 @@ tf.dd_figure(study, "k")
 plt.show()
 
 # %% tags=["nbval-check-output"]
-tf.threshold_report(study, tol, "k")
+tf.threshold_report(study, tol, n_test, "k")
 glue("thc_it", plan["threshold"].threshold, display=False)
 
 # %% [markdown]

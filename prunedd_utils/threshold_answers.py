@@ -19,7 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import verdicts
-from .threshold_results import Study, comparable_sizes, epoch_dd, findings, summarize
+from .threshold_results import (
+    Study,
+    comparable_sizes,
+    epoch_dd,
+    findings,
+    model_dd,
+    summarize,
+)
 from .verdicts import band_text
 
 VERDICT = {"lower": "recovers", "tie": "does not recover beyond the margin",
@@ -166,6 +173,7 @@ def _prior_work(st: Study, ft: list, n_test: int, name: str) -> Answers:
     text = dict(dist_peak=str(distance_peak), epoch_dd=ep_dd,
                 it_rise=at_it["rise"].outcome, it_fall=at_it["fall"].outcome,
                 dd_rise=f"{100 * found.dd.rise:.1f}", dd_fall=f"{100 * found.dd.fall:.1f}",
+                dd_seed_rule="holds" if model_dd(st, n_test)["holds"] else "does not hold",
                 comparable="comparable" if comparable else "not comparable",
                 hours=f"{st.hours():.1f}")
     lines = [f"learning distance: largest at {name} = {distance_peak} (test-error peak "

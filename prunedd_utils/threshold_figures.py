@@ -17,7 +17,7 @@ import numpy as np
 from . import verdicts
 from .plotting import COLORS, TARGET_COLORS, check_legible
 from .sweeps.threshold_stages import CHECKPOINTS
-from .threshold_results import Study, comparable_sizes, epoch_dd, tested
+from .threshold_results import Study, comparable_sizes, epoch_dd, model_dd, tested
 from .verdicts import band_text
 
 WIDE = (7.0, 4.0)
@@ -63,8 +63,10 @@ def dd_figure(st: Study, name: str = "h"):
     return check_legible(fig)
 
 
-def threshold_report(st: Study, tol: float, name: str = "h") -> None:
-    """Print the IT, the test-error peak with its seed range, and what was pruned."""
+def threshold_report(st: Study, tol: float, n_test: int, name: str = "h") -> None:
+    """Print the IT, the test-error peak with its seed range, whether double descent holds
+    by the rule on the mean and by the seed rule (``threshold_results.model_dd``, on
+    ``n_test`` test examples), and what was pruned."""
     found = st.plan["threshold"]
     if found is None:
         print(f"widths pruned (given, no IT): {', '.join(str(w) for w in st.plan['widths'])}")
@@ -79,6 +81,11 @@ def threshold_report(st: Study, tol: float, name: str = "h") -> None:
               f"seeds {found.peak_spread:.3f}); per seed: "
               f"{', '.join(str(p) for p in found.seed_peaks)}")
     print(f"double descent by the rule (rise and fall beyond 0.01): {found.holds}")
+    dd = model_dd(st, n_test)
+    if dd["rise"] is not None:
+        print(f"by the seed rule: peak vs bottom {dd['rise'].outcome}, vs widest "
+              f"{dd['fall'].outcome} (margin {max(dd['rise'].margin, dd['fall'].margin):.3f}):"
+              f" {'holds' if dd['holds'] else 'does not hold'}")
     at = (f"checkpoints {', '.join(st.checkpoints)} at {name} = {st.plan['center']}, final "
           f"weights elsewhere" if st.checkpoints != ("final",) else "final weights")
     print(f"widths pruned: {', '.join(str(w) for w in st.plan['widths'])}; {at}")

@@ -312,6 +312,24 @@ def tested(history: list) -> tuple[list, np.ndarray]:
     return [int(e["epoch"]) for e in h], np.array([e["test_err"] for e in h], dtype=float)
 
 
+def model_dd(study: Study, n_test: int) -> dict:
+    """Model-wise double descent of the dense sweep, by the seed rule.
+
+    The bottom and the peak are those of the study's own rule (``threshold.threshold_and_
+    peak`` on the seed-mean final test error, in ``plan["threshold"]``); the seeds' errors
+    at the peak are compared (``verdicts.compare``) with those at the bottom (``rise``) and
+    at the widest width (``fall``): it ``holds`` when the peak is ``higher`` than both.
+    ``rise`` and ``fall`` are None when the rule finds no peak.
+    """
+    dd = study.plan["threshold"].dd
+    if dd.peak is None:
+        return dict(rise=None, fall=None, holds=False)
+    col = study.test.T  # (widths, seeds)
+    rise = verdicts.compare(col[dd.peak], col[dd.bottom], n_test)
+    fall = verdicts.compare(col[dd.peak], col[-1], n_test)
+    return dict(rise=rise, fall=fall, holds=rise.outcome == "higher" == fall.outcome)
+
+
 def epoch_dd(study: Study, width: int, n_test: int) -> dict:
     """Epoch-wise double descent of the dense runs of ``width``, by the seed rule.
 

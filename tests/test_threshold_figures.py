@@ -81,7 +81,7 @@ def test_every_figure_and_report_runs_and_says_what_it_measured(capsys):
                 threshold_figures.distance_figure(st)):
         assert fig.axes
         plt.close(fig)
-    threshold_figures.threshold_report(st, 0.005)
+    threshold_figures.threshold_report(st, 0.005, N_TEST)
     threshold_figures.checkpoint_report(st)
     peaks = threshold_figures.epoch_report(st, N_TEST)
     rows = threshold_results.summarize(threshold_results.findings(st, N_TEST), N_TEST)
@@ -133,3 +133,18 @@ def test_what_a_study_did_not_run_is_a_dash_and_no_line():
 def test_comparable_sizes_needs_trajectories_from_final_weights():
     with pytest.raises(ValueError, match="final weights"):
         threshold_results.comparable_sizes(_study(), [])
+
+
+def test_model_wise_double_descent_by_the_seed_rule():
+    st = _study()
+    assert threshold_results.model_dd(st, N_TEST) == dict(rise=None, fall=None, holds=False)
+    test = np.array([[0.4, 0.5, 0.3], [0.41, 0.52, 0.31]])  # a peak at h = 4 in both seeds
+    found = threshold.threshold_and_peak(WIDTHS, st.train, test, tol=0.005)
+    peaked = threshold_results.Study(**{**st.__dict__, "test": test,
+                                        "plan": {**st.plan, "threshold": found}})
+    d = threshold_results.model_dd(peaked, N_TEST)
+    assert d["rise"].a == pytest.approx(0.51) and d["rise"].b == pytest.approx(0.405)
+    assert d["fall"].b == pytest.approx(0.305) and d["holds"]
+    # on 100 test images the margin (about 0.14) exceeds the rise of 0.105: a tie
+    d = threshold_results.model_dd(peaked, 100)
+    assert d["rise"].outcome == "tie" and not d["holds"]
