@@ -367,7 +367,9 @@ glue("th_margin_50", f"{100 * threshold_results.margin(0.5, n_test_signals):.1f}
 # and fine-tuned, the networks keep fitting the noisy labels down to
 # {glue:text}`th_q3_ratio` times the dense IT's parameters. Sparse networks interpolate with
 # fewer parameters than dense ones need. The sparse IT {glue:text}`th_sparse_rises` with
-# the starting width (the line *by width* above). A plausible reading: IMP keeps the large
+# the starting width (the line *by width* above; the rule: its seed means rise from width
+# to width, and the seeds' range at the widest lies above the range at the IT, so the rise
+# is more than their scatter). A plausible reading: IMP keeps the large
 # weights that fitted the noise, which a dense network of that size never had to find.
 #
 # **The rest of the prior work.** The learning distance of the dense networks is largest at

@@ -212,6 +212,6 @@ mnist_n_test = threshold_mnist1d.settings(**mnist_params)[0].n_test or 1000
 mnist_tol = stages.all_params(threshold_mnist1d.settings, mnist_params)["tol"]
 mnist_answers = threshold_answers.answers(mnist, mnist_n_test, mnist_tol)
 print("\n".join(threshold_answers.side_by_side(
-    {"MNIST-1D": (mnist_answers, "h"), "CIFAR-10": (answers, "k")})))
+    {"MNIST-1D": mnist_answers, "CIFAR-10": answers})))
 for key in ("q1_verdict", "q1_rw_verdict", "q2_where", "q3_ratio", "epoch_dd"):
     glue(f"thc_mnist_{key}", mnist_answers.text[key], display=False)

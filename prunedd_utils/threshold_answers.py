@@ -22,6 +22,8 @@ from . import verdicts
 from .threshold_results import (
     Study,
     comparable_sizes,
+    dense_distance_peak,
+    distance_peak_level,
     epoch_dd,
     findings,
     model_dd,
@@ -92,9 +94,10 @@ def _recovery(st: Study, ft: list, rw: list, n_test: int, name: str) -> Answers:
     text.update(q1_rw_best=NONE, q1_rw_verdict=NONE, q1_rw_levels=NONE, q1_rw_widths=NONE,
                 q1_early=NONE, q1_early_verdict=NONE)
     if r is not None:
-        picks = [p for (w, _), p in st.plan["checkpoints"].items() if w == c]
-        early = verdicts.compare([t.test.min() for t in st.pick(
-            mode="rewind_weights", final=True, width=c)], [p.optimum_err for p in picks], n_test)
+        rewound = st.pick(mode="rewind_weights", final=True, width=c)
+        early = verdicts.compare([t.test.min() for t in rewound],  # the same seeds' optima
+                                 [st.plan["checkpoints"][(c, t.seed)].optimum_err
+                                  for t in rewound], n_test)
         text.update(q1_rw_best=band_text(r["best"]), q1_rw_verdict=VERDICT[r["recovery"].outcome],
                     q1_rw_levels=first_levels(r), q1_rw_widths=widths_where(rw, recovers, name),
                     q1_early=f"{early.b:.3f}", q1_early_verdict=COMPARED[early.outcome])
@@ -133,31 +136,48 @@ def _distance_at_sparse_it(st: Study, fitting: list) -> str:
     ratios = []
     for f in fitting:
         trajs = st.pick(mode="finetune", final=True, width=f["width"])
-        i = int(np.argmax(np.mean([t.distance for t in trajs], axis=0)))
-        ratios.append(trajs[0].params[i] / (f["sparse_it_ratio"][0] * it_params))
+        at_peak = trajs[0].params[distance_peak_level(trajs)]
+        ratios.append(at_peak / (f["sparse_it_ratio"][0] * it_params))
     return f"{min(ratios):.2f} to {max(ratios):.2f}" if ratios else NONE
 
 
-def _sparse_it(st: Study, ft: list, rw: list, rw_rows: list, name: str) -> Answers:
+def sparse_it_rises(fitting: list) -> bool | None:
+    """Whether the sparse IT rises with the starting width, over the summaries (pruned
+    from final weights, in increasing width) of the widths whose runs fit at their first
+    level: the seed means increase from width to width, and the seeds' range at the widest
+    lies wholly above the range at the narrowest (so the rise is more than the seeds'
+    scatter). None when fewer than two widths fit: nothing to compare."""
+    if len(fitting) < 2:
+        return None
+    bands = [f["sparse_it_ratio"] for f in fitting]
+    means = [b[0] for b in bands]
+    return bool(np.all(np.diff(means) > 0) and bands[-1][1] > bands[0][2])
+
+
+def _sparse_it(st: Study, ft: list, rw_rows: list, name: str) -> Answers:
     """Question 3: down to how many parameters do the pruned networks fit the noisy labels,
     against the dense IT, and does that rise with the starting width?"""
     f = at(ft, st.plan["center"])
     fitting = [g for g in ft if g["checkpoint"] == "final" and g["sparse_it_ratio"]]
-    rises = len(fitting) > 1 and bool(np.all(np.diff([g["sparse_it_ratio"][0]
-                                                      for g in fitting]) > 0))
+    rises = sparse_it_rises(fitting)
     by_width = ", ".join(f"{name} = {g['width']} " + (NONE if g["sparse_it_ratio"] is None
                                                       else f"{g['sparse_it_ratio'][0]:.2f}")
                          for g in ft if g["checkpoint"] == "final")
     text = dict(q3_ratio=band_text(f["sparse_it_ratio"], ".2f"),
                 q3_fits=f"{f['fits']} of {len(f['seeds'])}",
-                rw_fit=f"{sum(g['fits'] for g in rw)} of {len(rw_rows)}",
-                sparse_rises="rises" if rises else "does not rise steadily",
+                rw_fit=NONE, sparse_rises={None: NONE, True: "rises", False:
+                                           "does not rise clearly"}[rises],
                 dist_at=_distance_at_sparse_it(st, fitting))
     lines = [f"3. sparse IT at the IT: {text['q3_ratio']} x the dense IT ({text['q3_fits']} "
-             f"seeds fit at their first level); by width: {by_width}",
-             f"   weight-rewound runs that fit at their first level: {text['rw_fit']}",
-             f"   the sparse IT rises with the starting width: {rises}",
-             f"   largest learning distance of a trajectory at {text['dist_at']} x its sparse IT"]
+             f"seeds fit at their first level); by width: {by_width}"]
+    if rw_rows:  # counted over runs: a run pruning "interpolation+final" is one run
+        text["rw_fit"] = (f"{sum(r['sparse_it_ratio'] is not None for r in rw_rows)} of "
+                          f"{len(rw_rows)}")
+        lines.append(f"   weight-rewound runs that fit at their first level: {text['rw_fit']}")
+    lines += [f"   the sparse IT rises with the starting width (means rise, ranges apart): "
+              f"{text['sparse_rises']}",
+              f"   largest learning distance of a trajectory at {text['dist_at']} x its "
+              f"sparse IT"]
     return Answers(lines, text)
 
 
@@ -165,19 +185,21 @@ def _prior_work(st: Study, ft: list, n_test: int, name: str) -> Answers:
     """The dense learning distance's peak, epoch-wise double descent, compact sizes, and
     the compute the study took."""
     found = st.plan["threshold"]
-    distance_peak = st.widths[int(np.argmax(st.distance.mean(axis=0)))]
+    distance_peak = dense_distance_peak(st)
+    peak = NONE if found.peak_width is None else f"{name} = {found.peak_width}"
     epochs = {w: epoch_dd(st, w, n_test) for w in st.plan["widths"]}
     ep_dd = ", ".join(f"{name} = {w}" for w, d in epochs.items() if d["holds"]) or "no width"
     at_it = epochs[st.plan["center"]]
     _, _, comparable = comparable_sizes(st, ft)
     text = dict(dist_peak=str(distance_peak), epoch_dd=ep_dd,
                 it_rise=at_it["rise"].outcome, it_fall=at_it["fall"].outcome,
-                dd_rise=f"{100 * found.dd.rise:.1f}", dd_fall=f"{100 * found.dd.fall:.1f}",
+                dd_rise=NONE if found.dd.peak is None else f"{100 * found.dd.rise:.1f}",
+                dd_fall=NONE if found.dd.peak is None else f"{100 * found.dd.fall:.1f}",
                 dd_seed_rule="holds" if model_dd(st, n_test)["holds"] else "does not hold",
                 comparable="comparable" if comparable else "not comparable",
                 hours=f"{st.hours():.1f}")
     lines = [f"learning distance: largest at {name} = {distance_peak} (test-error peak "
-             f"{name} = {found.peak_width}, IT {name} = {found.threshold})",
+             f"{peak}, IT {name} = {found.threshold})",
              f"epoch-wise DD at: {ep_dd}",
              f"compact sizes from different widths: {text['comparable']}",
              f"compute: {st.hours():.2f} h of one CPU thread in all, on "
@@ -187,24 +209,38 @@ def _prior_work(st: Study, ft: list, n_test: int, name: str) -> Answers:
 
 def answers(st: Study, n_test: int, tol: float, name: str = "h") -> Answers:
     """The study's answers (see the module's docstring): recovery, retracing, the sparse
-    IT, then the prior work's measures, each by its chapter's rule over the seeds."""
+    IT, then the prior work's measures, each by its chapter's rule over the seeds.
+
+    The questions are about the IT: ValueError unless the study found one (widths given
+    by hand have none) and pruned its final weights with fine-tuning.
+    """
+    found, center = st.plan["threshold"], st.plan["center"]
+    if found is None or found.threshold is None or not st.pick(
+            mode="finetune", final=True, width=center):
+        raise ValueError("answers need a study with an interpolation threshold whose final "
+                         "weights were pruned with fine-tuning (checkpoints must include "
+                         "'final' and modes 'finetune'; widths_to_prune must be 'auto')")
     rows = findings(st, n_test, tol)
     rw_rows = findings(st, n_test, tol, mode="rewind_weights")
-    ft, rw = summarize(rows, n_test), summarize(rw_rows, n_test) if rw_rows else []
+    ft, rw = summarize(rows, n_test), summarize(rw_rows, n_test)
     parts = (_recovery(st, ft, rw, n_test, name), _retrace(st, ft, rows, name),
-             _sparse_it(st, ft, rw, rw_rows, name), _prior_work(st, ft, n_test, name))
+             _sparse_it(st, ft, rw_rows, name), _prior_work(st, ft, n_test, name))
     return Answers([line for p in parts for line in p.lines],
                    {k: v for p in parts for k, v in p.text.items()})
 
 
 def side_by_side(studies: dict) -> list[str]:
-    """One line per study (``{label: (Answers, name)}``): the verdicts at its IT width,
-    fine-tuned from final weights, in the same words, to compare data sets."""
+    """The verdicts of several studies (``{label: Answers}``) in the same words,
+    two lines each: the dense sweep's (double descent by the seed rule, epoch-wise double
+    descent at any pruned width), then those at the width nearest its IT, pruned from its
+    final weights (recovery fine-tuned and with weight rewinding, the side of the dense
+    curve, the sparse IT), and the sparse DD over all its fine-tuned runs."""
     out = []
-    for label, (a, name) in studies.items():
+    for label, a in studies.items():
         t = a.text
-        out.append(f"{label:>8}: best {t['q1_verdict']} (weight rewinding: "
-                   f"{t['q1_rw_verdict']}); dense curve: {t['q2_where']}; sparse DD "
-                   f"{t['q2_dd']}; sparse IT {t['q3_ratio']} x IT; epoch-wise DD: "
-                   f"{t['epoch_dd'].replace(f'{name} = ', '')}")
+        out += [f"{label}: dense DD by the seed rule {t['dd_seed_rule']}; epoch-wise DD at "
+                f"{t['epoch_dd']}",
+                f"{'':>{len(label)}}  at the IT, fine-tuned: {t['q1_verdict']}; weight "
+                f"rewinding: {t['q1_rw_verdict']}; dense curve: {t['q2_where']}; sparse IT "
+                f"{t['q3_ratio']} x IT; sparse DD in {t['q2_dd']} fine-tuned runs"]
     return out

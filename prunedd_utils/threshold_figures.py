@@ -17,7 +17,16 @@ import numpy as np
 from . import verdicts
 from .plotting import COLORS, TARGET_COLORS, check_legible
 from .sweeps.threshold_stages import CHECKPOINTS
-from .threshold_results import Study, comparable_sizes, epoch_dd, model_dd, tested
+from .threshold_answers import first_levels
+from .threshold_results import (
+    Study,
+    comparable_sizes,
+    dense_distance_peak,
+    distance_peak_level,
+    epoch_dd,
+    model_dd,
+    tested,
+)
 from .verdicts import band_text
 
 WIDE = (7.0, 4.0)
@@ -205,7 +214,7 @@ def findings_report(summaries: list, name: str = "h") -> None:
     for f in summaries:
         n = len(f["seeds"])
         rec = f["recovery"]
-        levels = ", ".join("-" if a is None else str(a) for a in f["recovers_at"])
+        levels = first_levels(f)
         fit = ("no seed fits at its first level" if f["fits"] == 0 else
                "sparse IT: no dense IT to compare" if f["sparse_it_ratio"] is None else
                f"fits down to {band_text(f['sparse_it_ratio'], '.2f')} x IT ({f['fits']} of "
@@ -275,13 +284,12 @@ def distance_figure(st: Study, name: str = "h"):
 
 def distance_report(st: Study, name: str = "h") -> None:
     """Print where the dense learning distance peaks and where each trajectory's does."""
-    peak = st.widths[int(np.argmax(st.distance.mean(axis=0)))]
+    peak = dense_distance_peak(st)
     print(f"dense networks: largest mean learning distance at {name} = {peak} "
           f"(IT {name} = {st.plan['threshold'].threshold})")
     for _, _, trajs in final_groups(st, name):
-        d = np.mean([t.distance for t in trajs], axis=0)
         test = np.mean([t.test for t in trajs], axis=0)
-        i = int(np.argmax(d))
+        i = distance_peak_level(trajs)
         print(f"from {name} = {trajs[0].width:>3}: largest at level {i + 1} "
               f"({trajs[0].params[i]:,.0f} parameters), test error there {test[i]:.3f}")
 

@@ -321,13 +321,31 @@ def model_dd(study: Study, n_test: int) -> dict:
     at the widest width (``fall``): it ``holds`` when the peak is ``higher`` than both.
     ``rise`` and ``fall`` are None when the rule finds no peak.
     """
-    dd = study.plan["threshold"].dd
-    if dd.peak is None:
+    found = study.plan["threshold"]
+    if found is None or found.dd.peak is None:
         return dict(rise=None, fall=None, holds=False)
     col = study.test.T  # (widths, seeds)
-    rise = verdicts.compare(col[dd.peak], col[dd.bottom], n_test)
-    fall = verdicts.compare(col[dd.peak], col[-1], n_test)
+    return _peak_verdict(col[found.dd.peak], col[found.dd.bottom], col[-1], n_test)
+
+
+def _peak_verdict(peak, bottom, end, n_test: int) -> dict:
+    """The seeds' errors at a peak against those at the bottom before it (``rise``) and
+    at the end of the curve (``fall``), by the seed rule; it ``holds`` when both are
+    ``higher``."""
+    rise = verdicts.compare(peak, bottom, n_test)
+    fall = verdicts.compare(peak, end, n_test)
     return dict(rise=rise, fall=fall, holds=rise.outcome == "higher" == fall.outcome)
+
+
+def dense_distance_peak(study: Study):
+    """The dense width whose mean learning distance over the seeds is largest."""
+    return study.widths[int(np.argmax(study.distance.mean(axis=0)))]
+
+
+def distance_peak_level(trajs: list) -> int:
+    """The index of the level at which trajectories of one width and checkpoint (the same
+    levels, one per seed) have their largest mean learning distance."""
+    return int(np.argmax(np.mean([t.distance for t in trajs], axis=0)))
 
 
 def epoch_dd(study: Study, width: int, n_test: int) -> dict:
@@ -346,7 +364,5 @@ def epoch_dd(study: Study, width: int, n_test: int) -> dict:
     errs = np.array([c[1] for c in curves])
     peak = threshold.epoch_peak(epochs, errs.mean(axis=0), 0.0)
     b, p = epochs.index(peak.bottom), epochs.index(peak.peak)
-    rise = verdicts.compare(errs[:, p], errs[:, b], n_test)
-    fall = verdicts.compare(errs[:, p], errs[:, -1], n_test)
-    return dict(epochs=epochs, mean=errs.mean(axis=0), peak=peak, rise=rise, fall=fall,
-                holds=rise.outcome == "higher" and fall.outcome == "higher")
+    return dict(epochs=epochs, mean=errs.mean(axis=0), peak=peak,
+                **_peak_verdict(errs[:, p], errs[:, b], errs[:, -1], n_test))

@@ -107,13 +107,17 @@ def test_the_answers_apply_the_rules_to_the_synthetic_study():
     assert t["q1_verdict"] == t["q1_opt_verdict"] == "recovers"
     assert t["q1_best"] == "0.281 [0.280, 0.282]" and t["q1_ft_widths"] == "h = 4, h = 8"
     assert t["q1_rw_best"] == "0.280 [0.280, 0.280]" and t["q1_rw_levels"] == "1"
-    # rewinding's 0.280 against the dense optima at h = 4 (0.300 and 0.302): better
-    assert t["q1_early"] == "0.301" and t["q1_early_verdict"] == "better than"
+    # rewinding's 0.280 (seed 0 only) against seed 0's dense optimum at h = 4, 0.300
+    assert t["q1_early"] == "0.300" and t["q1_early_verdict"] == "better than"
     # training error 0, 0, 0.1, 0.3: fits down to level 2, 0.64 x its start
     assert t["q3_ratio"] == "0.64 [0.64, 0.64]" and t["q3_fits"] == "2 of 2"
     assert t["sparse_rises"] == "rises"  # 0.64 from h = 4, 1.28 from h = 8
+    assert t["rw_fit"] == "1 of 1"  # one rewound run, counted once
     assert t["epoch_dd"] == "h = 4" and t["it_rise"] == t["it_fall"] == "higher"
-    assert t["n_final"] == "2" and t["q2_dd"].endswith("of 6")
+    assert t["dd_seed_rule"] == "does not hold" and t["dd_rise"] == "-"  # no dense peak
+    assert t["n_final"] == "2" and t["q2_dd"] == "0 of 6"  # 2 widths and the optimum
+    assert t["dist_at"] == "0.64 to 0.64"  # distance largest at level 4: 0.8**4 / 0.8**2
+    assert "test-error peak -" in "\n".join(a.lines)
     assert len(a.lines) == 6 + 3 + 4 + 4  # the four parts, every line of each
     assert a.lines[0].startswith("1. fine-tuned, at the IT (h = 4)")
 
@@ -124,10 +128,32 @@ def test_what_a_study_did_not_run_is_a_dash_and_no_line():
         t for t in st.trajectories if t.mode != "rewind_weights" and t.checkpoint == "final"]})
     a = threshold_answers.answers(st, N_TEST, 0.005, name="k")
     assert a.text["q1_rw_best"] == a.text["q1_opt_best"] == "-"
-    assert not any("rewinding" in line or "optimum" in line for line in a.lines)
+    assert a.text["rw_fit"] == "-"
+    assert not any(w in line for line in a.lines for w in ("rewinding", "rewound", "optimum"))
     assert a.lines[0].startswith("1. fine-tuned, at the IT (k = 4)")
-    line, = threshold_answers.side_by_side({"toy": (a, "k")})
-    assert "best recovers (weight rewinding: -)" in line and "epoch-wise DD: 4" in line
+    dense, at_it = threshold_answers.side_by_side({"toy": a})
+    assert dense == "toy: dense DD by the seed rule does not hold; epoch-wise DD at k = 4"
+    assert "fine-tuned: recovers; weight rewinding: -; dense curve:" in at_it
+
+
+def test_the_answers_need_an_interpolation_threshold_pruned_from_final_weights():
+    st = _study()
+    no_final = threshold_results.Study(**{**st.__dict__, "trajectories": [
+        t for t in st.trajectories if t.checkpoint != "final"]})
+    by_hand = threshold_results.Study(**{**st.__dict__, "plan": {**st.plan, "threshold": None}})
+    for bad in (no_final, by_hand):
+        with pytest.raises(ValueError, match="interpolation threshold"):
+            threshold_answers.answers(bad, N_TEST, 0.005)
+
+
+def test_the_sparse_it_rises_only_beyond_the_seed_ranges():
+    def rows(*bands):
+        return [{"sparse_it_ratio": b} for b in bands]
+    assert threshold_answers.sparse_it_rises(rows((0.5, 0.4, 0.6), (0.9, 0.8, 1.0)))
+    assert not threshold_answers.sparse_it_rises(rows((0.5, 0.4, 0.6), (0.6, 0.55, 0.7)))
+    assert not threshold_answers.sparse_it_rises(rows((0.5, 0.4, 0.6), (0.4, 0.3, 0.5),
+                                                      (0.9, 0.8, 1.0)))
+    assert threshold_answers.sparse_it_rises(rows((0.5, 0.4, 0.6))) is None
 
 
 def test_comparable_sizes_needs_trajectories_from_final_weights():
@@ -135,7 +161,7 @@ def test_comparable_sizes_needs_trajectories_from_final_weights():
         threshold_results.comparable_sizes(_study(), [])
 
 
-def test_model_wise_double_descent_by_the_seed_rule():
+def test_model_wise_double_descent_by_the_seed_rule(capsys):
     st = _study()
     assert threshold_results.model_dd(st, N_TEST) == dict(rise=None, fall=None, holds=False)
     test = np.array([[0.4, 0.5, 0.3], [0.41, 0.52, 0.31]])  # a peak at h = 4 in both seeds
@@ -148,3 +174,11 @@ def test_model_wise_double_descent_by_the_seed_rule():
     # on 100 test images the margin (about 0.14) exceeds the rise of 0.105: a tie
     d = threshold_results.model_dd(peaked, 100)
     assert d["rise"].outcome == "tie" and not d["holds"]
+    # a rise beyond the margin with a fall inside it does not hold
+    flat = np.array([[0.4, 0.5, 0.49], [0.41, 0.52, 0.5]])
+    flat_study = threshold_results.Study(**{**st.__dict__, "test": flat, "plan": {
+        **st.plan, "threshold": threshold.threshold_and_peak(WIDTHS, st.train, flat, 0.005)}})
+    d = threshold_results.model_dd(flat_study, N_TEST)
+    assert (d["rise"].outcome, d["fall"].outcome, d["holds"]) == ("higher", "tie", False)
+    threshold_figures.threshold_report(flat_study, 0.005, N_TEST)
+    assert "by the seed rule: peak vs bottom higher, vs widest tie" in capsys.readouterr().out

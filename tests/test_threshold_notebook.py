@@ -40,5 +40,6 @@ def test_the_cifar10_chapter_runs_with_the_tiny_preset(tmp_path, monkeypatch):
                         _fake_cifar10, dict(preset="tiny", prune_seeds=[0],
                                             mnist1d_preset="tiny", train_missing=True))
     for phrase in ("widths pruned: 1; final weights", "k =   1         final (1 seed)",
-                   "compact sizes span a factor", "MNIST-1D: IT width", "CIFAR-10: IT width"):
+                   "compact sizes span a factor", "MNIST-1D: dense DD by the seed rule",
+                   "CIFAR-10: dense DD by the seed rule", "epoch-wise DD at:"):
         assert phrase in text, phrase
