@@ -26,6 +26,7 @@ from .threshold_results import (
     epoch_dd,
     model_dd,
     tested,
+    unfit_beyond_threshold,
 )
 from .verdicts import band_text
 
@@ -83,6 +84,9 @@ def threshold_report(st: Study, tol: float, n_test: int, name: str = "h") -> Non
     print(f"IT (mean final train error < {tol}): {name} = {found.threshold} "
           f"({st.params_of(found.threshold):,} parameters); per seed: "
           f"{', '.join(str(t) for t in found.seed_thresholds)}")
+    unfit = unfit_beyond_threshold(st, tol)
+    print("wider than the IT, a seed does not fit at: " + (", ".join(
+        f"{name} = {w} ({n} of {len(st.seeds)} seeds)" for w, n in unfit) or "no width"))
     if found.peak_width is None:
         print("no test-error peak by the rule (no rise and fall above 0.01)")
     else:

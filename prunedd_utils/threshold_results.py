@@ -312,6 +312,21 @@ def tested(history: list) -> tuple[list, np.ndarray]:
     return [int(e["epoch"]) for e in h], np.array([e["test_err"] for e in h], dtype=float)
 
 
+def unfit_beyond_threshold(study: Study, tol: float) -> list[tuple[int, int]]:
+    """The widths wider than the IT at which some seed's final training error is not below
+    ``tol``, with how many seeds: the IT rule reads the seed mean, and a run that has not
+    settled at its last epoch (a constant rate) can still be off the fit beyond it."""
+    found = study.plan["threshold"]
+    if found is None or found.threshold is None:
+        return []
+    out = []
+    for i, w in enumerate(study.widths):
+        n = int(np.sum(study.train[:, i] >= tol))
+        if w > found.threshold and n:
+            out.append((w, n))
+    return out
+
+
 def model_dd(study: Study, n_test: int) -> dict:
     """Model-wise double descent of the dense sweep, by the seed rule.
 

@@ -182,3 +182,14 @@ def test_model_wise_double_descent_by_the_seed_rule(capsys):
     assert (d["rise"].outcome, d["fall"].outcome, d["holds"]) == ("higher", "tie", False)
     threshold_figures.threshold_report(flat_study, 0.005, N_TEST)
     assert "by the seed rule: peak vs bottom higher, vs widest tie" in capsys.readouterr().out
+
+
+def test_widths_beyond_the_threshold_where_a_seed_does_not_fit(capsys):
+    st = _study()  # the IT is h = 4; every seed fits at h = 4 and 8
+    assert threshold_results.unfit_beyond_threshold(st, 0.005) == []
+    train = st.train.copy()
+    train[1, 2] = 0.05  # seed 1 off the fit at h = 8 (a spike at its last epoch)
+    spiked = threshold_results.Study(**{**st.__dict__, "train": train})
+    assert threshold_results.unfit_beyond_threshold(spiked, 0.005) == [(8, 1)]
+    threshold_figures.threshold_report(spiked, 0.005, N_TEST)
+    assert "a seed does not fit at: h = 8 (1 of 2 seeds)" in capsys.readouterr().out
