@@ -110,8 +110,9 @@ glue("thc_margin_50", f"{100 * threshold_results.margin(0.5, n_test):.1f}", disp
 # *Pruning.* The widths around the IT are pruned from {glue:text}`thc_checkpoints` by
 # IMP removing {glue:text}`thc_fraction` of the remaining weights per level to
 # {glue:text}`thc_sparsity` sparsity, with {glue:text}`thc_retrain` retraining epochs per
-# level, retrained by {glue:text}`thc_modes`, with random IMP and one-shot pruning as
-# controls, for {glue:text}`thc_prune_seeds` seeds. This is fewer levels and fewer epochs
+# level, retrained by {glue:text}`thc_modes` (learning-rate rewinding, under a constant
+# rate, is fine-tuning, as in {ref}`chap-threshold`), with random IMP and one-shot pruning
+# as controls, for {glue:text}`thc_prune_seeds` seeds. This is fewer levels and fewer epochs
 # than on MNIST-1D: the cost of a ResNet epoch on a CPU.
 #
 # *The rules* are those of {ref}`chap-threshold`, with the IT at a training error below
@@ -220,7 +221,8 @@ comparable = tf.compact_report(study, summaries, "k")
 # The answers to the three questions by the rules of {ref}`chap-threshold`
 # (`threshold_answers.answers`, the same function), over {glue:text}`thc_prune_seeds`
 # seeds, for the width nearest the IT pruned from its final weights unless said
-# otherwise. The printed lines are the evidence; the prose after them quotes them.
+# otherwise. The printed lines are the evidence; the prose after them quotes them, glued
+# from this cell.
 
 # %% tags=["nbval-check-output"]
 answers = threshold_answers.answers(study, n_test, tol, "k")
@@ -229,10 +231,55 @@ for key, text in answers.text.items():
     glue(f"thc_{key}", text, display=False)
 
 # %% [markdown]
+# **1. Does a network at the IT recover when pruned?** Here, yes. Fine-tuned from its
+# final weights, its best test error over the IMP levels is {glue:text}`thc_q1_best`
+# against {glue:text}`thc_q1_start` at the start, so it {glue:text}`thc_q1_verdict`; with
+# weight rewinding the best is {glue:text}`thc_q1_rw_best` (it
+# {glue:text}`thc_q1_rw_verdict`, first at levels {glue:text}`thc_q1_rw_levels`). Among
+# the pruned widths, fine-tuning recovers at {glue:text}`thc_q1_ft_widths` and rewinding
+# at {glue:text}`thc_q1_rw_widths`. What is recovered is the over-fitting of the noisy
+# labels: the IT network's test error rose after an early minimum (the epoch report
+# above), and with {glue:text}`thc_retrain` epochs per level the pruned networks do not fit
+# the noise again once they have lost enough weights (panel (b) of the trajectory
+# figure). Pruning gains nothing over stopping the dense network early: fine-tuning's best
+# is {glue:text}`thc_q1_ft_early` the IT network's own early-stopping optimum
+# ({glue:text}`thc_q1_optimum`), and rewinding's is {glue:text}`thc_q1_early_verdict` it.
+#
+# **2. Does recovery retrace the DD curve backwards?** No. From the IT, the fine-tuned
+# trajectory runs {glue:text}`thc_q2_where` the dense curve at equal size (mean gap
+# {glue:text}`thc_q2_gap`): a pruned network is better than a dense one trained to the end
+# at its size. The trajectories of {glue:text}`thc_q2_below` run below the dense curve,
+# those of {glue:text}`thc_q2_follow` follow it. There is, besides, no clear dense peak to
+# retrace (the section on the dense sweep). By the rule, {glue:text}`thc_q2_dd`
+# fine-tuned runs show a sparse DD of their own, and {glue:text}`thc_q2_peak` pass
+# through the dense peak, so {cite:t}`he2022sparse`'s sparse double descent is not
+# reproduced at this scale either. In the mean trajectory from the IT (panel (a)) the
+# test error does fall as the training error leaves zero and rise again at the sparsest
+# levels, the second half of their shape; the first rise, before the dip, is smaller
+# than one run's noise margin.
+#
+# **3. Where do pruned networks stop interpolating?** Pruned from the IT's final weights,
+# the seeds that fit at their first level ({glue:text}`thc_q3_fits`) keep fitting the
+# noisy labels down to {glue:text}`thc_q3_ratio` times the dense IT's parameters: sparse
+# networks interpolate with fewer parameters than dense ones, as on MNIST-1D. The sparse IT
+# {glue:text}`thc_sparse_rises` with the starting width (the line *by width*). With a
+# third of the weights removed per level, a sparse IT can only be one of the levels'
+# sizes, so the seeds often agree exactly.
+#
+# **The rest of the prior work.** The learning distance of the dense networks grows with
+# their width and is largest at $k$ = {glue:text}`thc_dist_peak`, with no peak at the IT;
+# along each trajectory it falls with the weights removed. The link {cite:t}`he2022sparse`
+# draw between the learning distance and the hardest size to fit is not seen here. The
+# compact sizes of IMP from different widths are {glue:text}`thc_comparable`, as on
+# MNIST-1D, against {cite:t}`arora2023quantifying`. Epoch-wise double descent, by its rule:
+# {glue:text}`thc_epoch_dd`; at the IT the peak against the bottom is
+# {glue:text}`thc_it_rise` and against the final epoch {glue:text}`thc_it_fall`.
+
+# %% [markdown]
 # ## Do the MNIST-1D findings carry over?
 #
-# The verdicts of the two studies side by side, each at the width nearest its IT, from
-# the final weights, by the same rules.
+# The verdicts of the two studies side by side, by the same rules: first those of the
+# dense sweep, then those at the width nearest the IT, pruned from its final weights.
 
 # %% tags=["nbval-check-output"]
 mnist_params = dict(threshold_mnist1d.PRESETS[mnist1d_preset])
@@ -243,5 +290,43 @@ mnist_tol = stages.all_params(threshold_mnist1d.settings, mnist_params)["tol"]
 mnist_answers = threshold_answers.answers(mnist, mnist_n_test, mnist_tol)
 print("\n".join(threshold_answers.side_by_side(
     {"MNIST-1D": mnist_answers, "CIFAR-10": answers})))
-for key in ("q1_verdict", "q1_rw_verdict", "q2_where", "q3_ratio", "epoch_dd"):
+for key in ("q1_verdict", "q2_where", "q3_ratio", "hours", "dd_seed_rule", "q2_dd",
+            "epoch_dd", "q1_ft_early", "q1_early_verdict"):
     glue(f"thc_mnist_{key}", mnist_answers.text[key], display=False)
+total = study.hours() + mnist.hours()  # one CPU thread's hours, both studies
+glue("thc_total_hours", f"{total:.1f}", display=False)
+glue("thc_machine_hours", f"{total / 2:.1f}", display=False)
+glue("thc_mnist_retrain", stages.all_params(threshold_mnist1d.settings, mnist_params)[
+    "retrain_epochs"], display=False)
+
+# %% [markdown]
+# Some answers carry over and some do not. On both data sets, networks pruned from the IT
+# interpolate with fewer parameters than the dense IT (sparse IT {glue:text}`thc_q3_ratio`
+# times it here, {glue:text}`thc_mnist_q3_ratio` on MNIST-1D), IMP does not end at
+# comparable sizes from different widths, a sparse double descent is rare (in
+# {glue:text}`thc_q2_dd` fine-tuned runs here, {glue:text}`thc_mnist_q2_dd` there), and
+# epoch-wise double descent appears at {glue:text}`thc_epoch_dd` here and at
+# {glue:text}`thc_mnist_epoch_dd` there. The verdict on recovery differs: at the IT the fine-tuned network
+# {glue:text}`thc_q1_verdict` here and {glue:text}`thc_mnist_q1_verdict` on MNIST-1D, and
+# its trajectory runs {glue:text}`thc_q2_where` the dense curve here,
+# {glue:text}`thc_mnist_q2_where` it there. The two studies differ in more than the data
+# set. On MNIST-1D the dense double descent {glue:text}`thc_mnist_dd_seed_rule` by the
+# seed rule, and the pruned networks, retrained for {glue:text}`thc_mnist_retrain` epochs
+# per level, fit the noise again at their first levels; here it
+# {glue:text}`thc_dd_seed_rule`, and {glue:text}`thc_retrain` retraining epochs per level
+# keep the pruned networks from fitting the noise once they have lost enough weights,
+# which on this noisy subset is worth more than the weights removed. What holds on both
+# is the comparison with early stopping: the best pruned network from the IT's final
+# weights is {glue:text}`thc_q1_ft_early` (fine-tuned) and
+# {glue:text}`thc_q1_early_verdict` (weight rewinding) the IT network's own early-stopping
+# optimum here, and {glue:text}`thc_mnist_q1_ft_early` and
+# {glue:text}`thc_mnist_q1_early_verdict` it on MNIST-1D.
+#
+# *Scale.* A CIFAR-10 subset of {glue:text}`thc_n_train` training and
+# {glue:text}`thc_n_test` test images, ResNet-20 to $k$ = {glue:text}`thc_kmax`,
+# {glue:text}`thc_epochs` dense epochs and {glue:text}`thc_retrain` retraining epochs per
+# level: {glue:text}`thc_hours` hours of one CPU thread for all the stored runs. With
+# MNIST-1D's {glue:text}`thc_mnist_hours`, the threshold study's stored results took
+# {glue:text}`thc_total_hours` hours of one thread, about {glue:text}`thc_machine_hours`
+# hours of the 2-core machine on which two single-thread workers computed them. The full
+# scale is the `gpu` preset.

@@ -77,14 +77,18 @@ def _recovery(st: Study, ft: list, rw: list, n_test: int, name: str) -> Answers:
     with weight rewinding), and is rewinding better than the dense early-stopping optimum?"""
     c = st.plan["center"]
     f, opt, r = at(ft, c), at(ft, c, "optimum"), at(rw, c)
+    ft_early = _against_early_stopping(st, "finetune", n_test)
     text = dict(q1_start=band_text(f["start"]), q1_best=band_text(f["best"]),
                 q1_verdict=VERDICT[f["recovery"].outcome],
                 q1_ft_widths=widths_where(ft, recovers, name),
-                n_final=str(sum(g["checkpoint"] == "final" for g in ft)))
+                n_final=str(sum(g["checkpoint"] == "final" for g in ft)),
+                q1_optimum=f"{ft_early.b:.3f}", q1_ft_early=COMPARED[ft_early.outcome])
     lines = [f"1. fine-tuned, at the IT ({name} = {c}): start {text['q1_start']}, best "
              f"{text['q1_best']}: {text['q1_verdict']}",
              f"   fine-tuned, widths that recover: {text['q1_ft_widths']} (of "
-             f"{text['n_final']})"]
+             f"{text['n_final']})",
+             f"   fine-tuned best against the IT's early-stopping optimum {text['q1_optimum']}"
+             f": {ft_early.outcome}"]
     text.update(q1_opt_start=NONE, q1_opt_best=NONE, q1_opt_verdict=NONE)
     if opt is not None:
         text.update(q1_opt_start=band_text(opt["start"]), q1_opt_best=band_text(opt["best"]),
@@ -94,10 +98,7 @@ def _recovery(st: Study, ft: list, rw: list, n_test: int, name: str) -> Answers:
     text.update(q1_rw_best=NONE, q1_rw_verdict=NONE, q1_rw_levels=NONE, q1_rw_widths=NONE,
                 q1_early=NONE, q1_early_verdict=NONE)
     if r is not None:
-        rewound = st.pick(mode="rewind_weights", final=True, width=c)
-        early = verdicts.compare([t.test.min() for t in rewound],  # the same seeds' optima
-                                 [st.plan["checkpoints"][(c, t.seed)].optimum_err
-                                  for t in rewound], n_test)
+        early = _against_early_stopping(st, "rewind_weights", n_test)
         text.update(q1_rw_best=band_text(r["best"]), q1_rw_verdict=VERDICT[r["recovery"].outcome],
                     q1_rw_levels=first_levels(r), q1_rw_widths=widths_where(rw, recovers, name),
                     q1_early=f"{early.b:.3f}", q1_early_verdict=COMPARED[early.outcome])
@@ -107,6 +108,17 @@ def _recovery(st: Study, ft: list, rw: list, n_test: int, name: str) -> Answers:
                   f"   rewinding's best against the IT's early-stopping optimum "
                   f"{text['q1_early']}: {early.outcome}"]
     return Answers(lines, text)
+
+
+def _against_early_stopping(st: Study, mode: str, n_test: int) -> verdicts.Comparison:
+    """The best errors of ``mode`` from the IT width's final weights against the same
+    seeds' dense early-stopping optima (the lowest test error the dense run saw): whether
+    pruning beats simply stopping the dense network early."""
+    c = st.plan["center"]
+    runs = st.pick(mode=mode, final=True, width=c)
+    return verdicts.compare([t.test.min() for t in runs],
+                            [st.plan["checkpoints"][(c, t.seed)].optimum_err for t in runs],
+                            n_test)
 
 
 def _retrace(st: Study, ft: list, rows: list, name: str) -> Answers:

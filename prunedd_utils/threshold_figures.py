@@ -47,6 +47,14 @@ def seeds_text(n: int) -> str:
     return f"{n} seed{'s' * (n != 1)}"
 
 
+def legend_below(ax, ncol: int = 3, handles_from=None) -> None:
+    """The legend under ``ax``, outside the data, so that it hides no curve whatever the
+    data (curves fill different corners in different studies); ``handles_from``: the axes
+    whose lines it names (default ``ax``)."""
+    handles, labels = (handles_from or ax).get_legend_handles_labels()
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=ncol)
+
+
 def width_colors(widths) -> dict:
     """One colour per width, the palette repeated when there are more widths."""
     return dict(zip(widths, itertools.cycle(TARGET_COLORS)))
@@ -69,7 +77,7 @@ def dd_figure(st: Study, name: str = "h"):
     ax.set_xscale("log")
     ax.set_xlabel("parameters of the dense network")
     ax.set_ylabel("error")
-    ax.legend(loc="upper right")
+    legend_below(ax)
     return check_legible(fig)
 
 
@@ -125,7 +133,7 @@ def checkpoint_figure(st: Study, seed: int, name: str = "h"):
     ax.set_xscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("test error")
-    ax.legend(loc="upper right", ncol=3)
+    legend_below(ax, ncol=4)
     return check_legible(fig)
 
 
@@ -181,7 +189,7 @@ def trajectory_figure(st: Study, groups: list):
         ax.set_xscale("log")
         ax.set_title(title)
     axes[1].set_xlabel("remaining parameters")
-    axes[0].legend(loc="upper right", ncol=2)
+    legend_below(axes[1], ncol=3, handles_from=axes[0])
     return check_legible(fig)
 
 
@@ -282,7 +290,7 @@ def distance_figure(st: Study, name: str = "h"):
     ax.set_xscale("log")
     ax.set_xlabel("remaining parameters")
     ax.set_ylabel("learning distance")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)  # below: no data hidden
+    legend_below(ax)
     return check_legible(fig)
 
 

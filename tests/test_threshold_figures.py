@@ -109,6 +109,8 @@ def test_the_answers_apply_the_rules_to_the_synthetic_study():
     assert t["q1_rw_best"] == "0.280 [0.280, 0.280]" and t["q1_rw_levels"] == "1"
     # rewinding's 0.280 (seed 0 only) against seed 0's dense optimum at h = 4, 0.300
     assert t["q1_early"] == "0.300" and t["q1_early_verdict"] == "better than"
+    # fine-tuned: 0.280 and 0.282 against the two seeds' optima, 0.300 and 0.302
+    assert t["q1_optimum"] == "0.301" and t["q1_ft_early"] == "better than"
     # training error 0, 0, 0.1, 0.3: fits down to level 2, 0.64 x its start
     assert t["q3_ratio"] == "0.64 [0.64, 0.64]" and t["q3_fits"] == "2 of 2"
     assert t["sparse_rises"] == "rises"  # 0.64 from h = 4, 1.28 from h = 8
@@ -118,7 +120,7 @@ def test_the_answers_apply_the_rules_to_the_synthetic_study():
     assert t["n_final"] == "2" and t["q2_dd"] == "0 of 6"  # 2 widths and the optimum
     assert t["dist_at"] == "0.64 to 0.64"  # distance largest at level 4: 0.8**4 / 0.8**2
     assert "test-error peak -" in "\n".join(a.lines)
-    assert len(a.lines) == 6 + 3 + 4 + 4  # the four parts, every line of each
+    assert len(a.lines) == 7 + 3 + 4 + 4  # the four parts, every line of each
     assert a.lines[0].startswith("1. fine-tuned, at the IT (h = 4)")
 
 
@@ -129,7 +131,8 @@ def test_what_a_study_did_not_run_is_a_dash_and_no_line():
     a = threshold_answers.answers(st, N_TEST, 0.005, name="k")
     assert a.text["q1_rw_best"] == a.text["q1_opt_best"] == "-"
     assert a.text["rw_fit"] == "-"
-    assert not any(w in line for line in a.lines for w in ("rewinding", "rewound", "optimum"))
+    assert not any(w in line for line in a.lines for w in ("rewinding", "rewound",
+                                                                 "from the IT's optimum"))
     assert a.lines[0].startswith("1. fine-tuned, at the IT (k = 4)")
     dense, at_it = threshold_answers.side_by_side({"toy": a})
     assert dense == "toy: dense DD by the seed rule does not hold; epoch-wise DD at k = 4"
