@@ -74,7 +74,7 @@ def recovers(f: dict) -> bool:
 
 def _recovery(st: Study, ft: list, rw: list, n_test: int, name: str) -> Answers:
     """Question 1: does the IT network recover when pruned (fine-tuned, from its optimum,
-    with weight rewinding), and is rewinding better than the dense early-stopping optimum?"""
+    with weight rewinding), and is either better than the dense early-stopping optimum?"""
     c = st.plan["center"]
     f, opt, r = at(ft, c), at(ft, c, "optimum"), at(rw, c)
     ft_early = _against_early_stopping(st, "finetune", n_test)
