@@ -143,7 +143,7 @@ glue("thc_margin_80", f"{100 * threshold_results.margin(0.8, n_test):.1f}", disp
 unfit = threshold_results.unfit_beyond_threshold(study, tol)
 glue("thc_unfit", "; ".join(f"k = {w}, {n} of {len(study.seeds)} seeds" for w, n in unfit)
      or "no width", display=False)
-last_unfit = max([w for w, _ in unfit], default=found.threshold)
+last_unfit = unfit[-1][0] if unfit else found.threshold  # unfit is in increasing width
 glue("thc_fit_from", next((w for w in study.widths if w > last_unfit), "-")
      if unfit else found.threshold, display=False)
 
